@@ -1,0 +1,243 @@
+"""Input validation for accounts, projects, assessments, templates and members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.contrib.auth import get_user_model
+
+from readiness.models import (
+    Account,
+    Assessment,
+    AssessmentState,
+    Project,
+    Role,
+    SurveyTemplate,
+    Workspace,
+)
+
+
+def _helper(label: str, *layout: Any) -> FormHelper:
+    """Return a crispy helper that renders the form tag and one primary submit button."""
+    helper = FormHelper()
+    if layout:
+        helper.layout = Layout(*layout)
+    helper.add_input(Submit("submit", label))
+    return helper
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ["name", "external_id", "industry", "owner"]
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__workspace=workspace)
+            .order_by("first_name", "username")
+        )
+        self.fields["owner"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
+        self.helper = _helper("Save account")
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter the customer's name.")
+        return name
+
+    def clean_external_id(self) -> str:
+        external_id = self.cleaned_data["external_id"].strip()
+        if (
+            external_id
+            and Account.objects.for_workspace(self.workspace)
+            .filter(external_id=external_id)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            raise forms.ValidationError(
+                f"Another account already uses the external id “{external_id}”. "
+                "Each account needs its own."
+            )
+        return external_id
+
+
+class TrackedFeaturesField(forms.CharField):
+    """A comma- or newline-separated list of feature names, stored as a list."""
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list):
+            return ", ".join(value)
+        return value or ""
+
+    def to_python(self, value: Any) -> list[str]:
+        text = super().to_python(value) or ""
+        names: list[str] = []
+        for part in text.replace("\n", ",").split(","):
+            name = part.strip()
+            if name and name not in names:
+                names.append(name)
+        return names
+
+    def validate(self, value: list[str]) -> None:
+        if any(len(name) > 100 for name in value):
+            raise forms.ValidationError("Keep each feature name under 100 characters.")
+
+
+class ProjectForm(forms.ModelForm):
+    tracked_features = TrackedFeaturesField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: the product features whose use counts towards feature breadth, "
+        "separated by commas.",
+    )
+
+    class Meta:
+        model = Project
+        fields = [
+            "account",
+            "name",
+            "product_name",
+            "status",
+            "licensed_seats",
+            "kickoff_date",
+            "golive_date",
+            "tracked_features",
+        ]
+        widgets = {"kickoff_date": DateInput(), "golive_date": DateInput()}
+        help_texts = {"licensed_seats": "How many seats the customer bought (at least 1)."}
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = Account.objects.for_workspace(workspace)
+        self.fields["licensed_seats"].min_value = 1
+        self.fields["licensed_seats"].widget.attrs["min"] = 1
+        self.helper = _helper(
+            "Save project",
+            "account",
+            Row(Column("name"), Column("product_name")),
+            Row(Column("status"), Column("licensed_seats")),
+            Row(Column("kickoff_date"), Column("golive_date")),
+            "tracked_features",
+        )
+
+    def clean_licensed_seats(self) -> int | None:
+        seats = self.cleaned_data["licensed_seats"]
+        if seats is not None and seats < 1:
+            raise forms.ValidationError("Licensed seats must be at least 1.")
+        return seats
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        kickoff, golive = cleaned.get("kickoff_date"), cleaned.get("golive_date")
+        if kickoff and golive and golive < kickoff:
+            self.add_error("golive_date", "The go-live date cannot be before the kick-off date.")
+        return cleaned
+
+
+class AssessmentForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = [
+            "name",
+            "template",
+            "opens_on",
+            "closes_on",
+            "max_reminders",
+            "reminder_interval_days",
+        ]
+        widgets = {"opens_on": DateInput(), "closes_on": DateInput()}
+        labels = {
+            "max_reminders": "Reminders at most",
+            "reminder_interval_days": "Days between reminders",
+        }
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        from readiness.selectors import template_latest_versions
+
+        super().__init__(*args, **kwargs)
+        templates = template_latest_versions(workspace=workspace)
+        if self.instance.pk:
+            templates = templates | SurveyTemplate.objects.filter(pk=self.instance.template_id)
+            if self.instance.state != AssessmentState.DRAFT:
+                self.fields["template"].disabled = True
+                self.fields[
+                    "template"
+                ].help_text = "The template is fixed once the assessment has been opened."
+        self.fields["template"].queryset = templates
+        self.fields["reminder_interval_days"].min_value = 1
+        self.helper = _helper(
+            "Save assessment",
+            Row(Column("name"), Column("template")),
+            Row(Column("opens_on"), Column("closes_on")),
+            Row(Column("max_reminders"), Column("reminder_interval_days")),
+        )
+
+    def clean_reminder_interval_days(self) -> int:
+        days = self.cleaned_data["reminder_interval_days"]
+        if days < 1:
+            raise forms.ValidationError("Leave at least one day between reminders.")
+        return days
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        opens_on, closes_on = cleaned.get("opens_on"), cleaned.get("closes_on")
+        if opens_on and closes_on and closes_on < opens_on:
+            self.add_error("closes_on", "The closing date cannot be before the opening date.")
+        return cleaned
+
+
+class TemplateWordingForm(forms.Form):
+    """One text field per item of a template, to change its wording."""
+
+    def __init__(self, *args: Any, template: SurveyTemplate, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for item in template.items.all():
+            self.fields[item.code] = forms.CharField(
+                label=f"{item.code} · {item.get_dimension_display()}",
+                initial=item.wording,
+                max_length=500,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"required": "Every item needs a wording."},
+            )
+        label = "Save as a new version" if template.is_frozen else "Save wording"
+        self.helper = _helper(label)
+
+
+class MemberAddForm(forms.Form):
+    username = forms.CharField(
+        label="Username or e-mail", help_text="The person must already have an account."
+    )
+    role = forms.ChoiceField(choices=Role.choices)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Add member", Row(Column("username"), Column("role")))
+
+    def clean_username(self) -> Any:
+        value = self.cleaned_data["username"].strip()
+        user_model = get_user_model()
+        user = (
+            user_model.objects.filter(username__iexact=value).first()
+            or user_model.objects.filter(email__iexact=value).first()
+        )
+        if user is None:
+            raise forms.ValidationError(
+                f"No user “{value}” exists. Ask them to get an account first, then add them here."
+            )
+        return user
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)

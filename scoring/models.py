@@ -1,0 +1,3 @@
+"""Usage imports, the scoring model and score snapshots."""
+
+from __future__ import annotations

@@ -1,0 +1,78 @@
+"""Shared fixtures, and the rule that service-backed tests fail (not skip) in CI."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from readiness.models import Role, Workspace
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    """Return why a service-marked test cannot run here, or None when it can."""
+    if item.get_closest_marker("postgres"):
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            return "needs PostgreSQL: set DATABASE_URL=postgres://…"
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        return "needs Redis: set REDIS_URL=redis://…"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def workspace(db: None) -> Workspace:
+    return WorkspaceFactory(name="Northwind", slug="northwind")
+
+
+@pytest.fixture
+def other_workspace(db: None) -> Workspace:
+    return WorkspaceFactory(name="Globex", slug="globex")
+
+
+def _client_for(workspace: Workspace, role: str) -> Client:
+    user = UserFactory(username=f"{role}-{workspace.slug}")
+    MembershipFactory(user=user, workspace=workspace, role=role)
+    client = Client()
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def client_for(db: None):
+    """Return a function that gives a signed-in client with `role` in a workspace."""
+    return _client_for
+
+
+@pytest.fixture
+def admin_client_ws(workspace: Workspace) -> Client:
+    return _client_for(workspace, Role.ADMIN)
+
+
+@pytest.fixture
+def consultant_client(workspace: Workspace) -> Client:
+    return _client_for(workspace, Role.CONSULTANT)
+
+
+@pytest.fixture
+def csm_client(workspace: Workspace) -> Client:
+    return _client_for(workspace, Role.CSM)
+
+
+@pytest.fixture
+def viewer_client(workspace: Workspace) -> Client:
+    return _client_for(workspace, Role.VIEWER)
