@@ -12,7 +12,7 @@ SESSION_KEY = "workspace_id"
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
-    """Return the membership of the workspace chosen in the session, or the user's first one."""
+    """Return the membership of the workspace chosen in the session, or the one joined first."""
     if not request.user.is_authenticated:
         return None
     memberships = Membership.objects.filter(user=request.user).select_related("workspace")
@@ -21,7 +21,7 @@ def current_membership(request: HttpRequest) -> Membership | None:
     if chosen is not None:
         membership = memberships.filter(workspace_id=chosen).first()
     if membership is None:
-        membership = memberships.order_by("workspace__name").first()
+        membership = memberships.order_by("created_at", "pk").first()
         if membership is not None:
             request.session[SESSION_KEY] = membership.workspace_id
     return membership
