@@ -184,10 +184,10 @@ def project_create(*, workspace: Workspace, account: Account, **fields: Any) -> 
 @transaction.atomic
 def project_update(*, project: Project, **fields: Any) -> Project:
     """Change a project's details; evidence-relevant changes mark it for recalculation."""
-    scored = {"licensed_seats", "tracked_features", "status"}
-    changed = any(
-        getattr(project, name) != value for name, value in fields.items() if name in scored
-    )
+    scored = ("licensed_seats", "tracked_features", "status")
+    # Compared with the stored row: a ModelForm has already set the new values on `project`.
+    stored = Project.objects.filter(pk=project.pk).values(*scored).get()
+    changed = any(stored[name] != value for name, value in fields.items() if name in scored)
     project = _save(project, fields)
     if changed:
         project_mark_for_recalculation(project_id=project.pk)

@@ -71,6 +71,16 @@ DEFAULT_ACTIONS: dict[str, str] = {
 BREAKDOWN_SCHEMA = 1
 
 
+# Figures are sums and means of floats: 55 can come out as 55.000000000001. Comparisons with a
+# threshold allow this much, so a figure exactly on a threshold counts as reaching it.
+TOLERANCE = 1e-9
+
+
+def _reaches(value: float, threshold: float) -> bool:
+    """Return whether `value` is at least `threshold`, allowing float rounding."""
+    return value >= threshold - TOLERANCE
+
+
 def to100(value: float) -> float:
     """Return a 1–5 Likert value (or mean) on the 0–100 scale."""
     return (value - 1.0) / 4.0 * 100.0
@@ -277,7 +287,7 @@ def barrier_point(elements: Mapping[str, float | None], barrier_max: float = 3.0
     """Return the first ADKAR dimension whose element score is at most `barrier_max`."""
     for dimension in ADKAR:
         value = elements.get(dimension)
-        if value is not None and value <= barrier_max:
+        if value is not None and value <= barrier_max + TOLERANCE:
             return dimension
     return NO_BARRIER
 
@@ -410,9 +420,9 @@ def band_for(score: float | None, model: ModelParameters) -> str | None:
     """Return the band of a score under the model's thresholds."""
     if score is None:
         return None
-    if score >= model.ready_threshold:
+    if _reaches(score, model.ready_threshold):
         return READY
-    if score >= model.at_risk_threshold:
+    if _reaches(score, model.at_risk_threshold):
         return AT_RISK
     return NOT_READY
 
@@ -436,8 +446,8 @@ def evaluate_flags(
         usage_index is not None
         and not end_users.suppressed
         and end_users.sentiment_index is not None
-        and usage_index >= model.forced_adoption_usage_min
-        and end_users.sentiment_index < model.forced_adoption_sentiment_max
+        and _reaches(usage_index, model.forced_adoption_usage_min)
+        and not _reaches(end_users.sentiment_index, model.forced_adoption_sentiment_max)
     ):
         flags.append(
             Flag(
@@ -459,7 +469,7 @@ def evaluate_flags(
         and not end_users.suppressed
         and leaders.adkar_index is not None
         and end_users.adkar_index is not None
-        and leaders.adkar_index - end_users.adkar_index >= model.leadership_gap_min
+        and _reaches(leaders.adkar_index - end_users.adkar_index, model.leadership_gap_min)
     ):
         gap = leaders.adkar_index - end_users.adkar_index
         flags.append(
@@ -483,9 +493,9 @@ def evaluate_flags(
         if (
             knowledge is not None
             and ability is not None
-            and knowledge >= model.say_do_element_min
-            and ability >= model.say_do_element_min
-            and usage_index < model.say_do_usage_max
+            and _reaches(knowledge, model.say_do_element_min)
+            and _reaches(ability, model.say_do_element_min)
+            and not _reaches(usage_index, model.say_do_usage_max)
         ):
             flags.append(
                 Flag(
@@ -504,9 +514,8 @@ def evaluate_flags(
                 )
             )
     too_few = confidence.responses < model.low_confidence_min_responses
-    rate_low = (
-        confidence.response_rate is not None
-        and confidence.response_rate < model.low_confidence_min_rate
+    rate_low = confidence.response_rate is not None and not _reaches(
+        confidence.response_rate, model.low_confidence_min_rate
     )
     if too_few or rate_low:
         reasons = []
@@ -548,10 +557,10 @@ def recommended_actions(
         label = GROUP_LABELS[group.group].lower()
         for dimension in ADKAR:
             share = (group.barrier_distribution or {}).get(dimension, 0.0)
-            if share >= model.action_barrier_share:
+            if _reaches(share, model.action_barrier_share):
                 reasons[dimension].append(f"barrier point of {share:.0%} of {label}")
             mean = (group.element_means or {}).get(dimension)
-            if mean is not None and mean <= model.action_mean_max:
+            if mean is not None and mean <= model.action_mean_max + TOLERANCE:
                 reasons[dimension].append(f"mean {mean:.2f} for {label}")
     return tuple(
         RecommendedAction(

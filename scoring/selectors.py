@@ -113,9 +113,10 @@ def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]
 
 def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respondent]]:
     """Return the submitted respondents of each assessment, in a stable order."""
+    assessment_ids = list(assessment_ids)
     rows = (
         Answer.objects.filter(
-            response__assessment_id__in=list(assessment_ids),
+            response__assessment_id__in=assessment_ids,
             response__status=ResponseStatus.SUBMITTED,
             dont_know=False,
             value__isnull=False,
@@ -132,9 +133,7 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
     )
     # A submitted response whose every answer is "Don't know" still counts as a respondent.
     responses = (
-        Response.objects.filter(
-            assessment_id__in=list(assessment_ids), status=ResponseStatus.SUBMITTED
-        )
+        Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by()
         .values_list("assessment_id", "pk", "invitation__role")
     )
