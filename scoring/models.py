@@ -201,3 +201,8 @@ class ScoreSnapshot(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.project_id} @ {self.created_at:%Y-%m-%d %H:%M}: {self.score}"
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """Return the names of the raised flags, for display."""
+        return [engine.FLAG_LABELS.get(code, code) for code in self.flags]

@@ -25,6 +25,7 @@ from readiness.models import (
     ProjectStatus,
     Response,
     ResponseStatus,
+    TemplateItem,
     Workspace,
 )
 from scoring import engine
@@ -114,63 +115,66 @@ def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]
 def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respondent]]:
     """Return the submitted respondents of each assessment, in a stable order."""
     assessment_ids = list(assessment_ids)
-    rows = (
+    # Item kinds and dimensions are read once here rather than joined into every answer row:
+    # the answers query then moves only integers, which is most of a recalculation's time.
+    items = {
+        pk: (kind, dimension)
+        for pk, kind, dimension in TemplateItem.objects.filter(
+            template__assessments__in=assessment_ids,
+            kind__in=[ItemKind.LIKERT, ItemKind.NPS],
+        )
+        .order_by()
+        .values_list("pk", "kind", "dimension")
+    }
+    # A submitted response whose every answer is "Don't know" still counts as a respondent.
+    responses = (
+        Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
+        .order_by()
+        .values_list("pk", "assessment_id", "invitation__role")
+    )
+    answers = (
         Answer.objects.filter(
             response__assessment_id__in=assessment_ids,
             response__status=ResponseStatus.SUBMITTED,
             dont_know=False,
             value__isnull=False,
-            item__kind__in=[ItemKind.LIKERT, ItemKind.NPS],
         )
         .order_by()
-        .values_list(
-            "response__assessment_id",
-            "response_id",
-            "item__kind",
-            "item__dimension",
-            "value",
-        )
+        .values_list("response_id", "item_id", "value")
     )
-    # A submitted response whose every answer is "Don't know" still counts as a respondent.
-    responses = (
-        Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
-        .order_by()
-        .values_list("assessment_id", "pk", "invitation__role")
-    )
-    shape: dict[int, dict[int, tuple[str, dict[str, list[int]], list[int]]]] = defaultdict(dict)
-    for assessment_id, response_id, role in responses:
-        shape[assessment_id][response_id] = (role, defaultdict(list), [])
-    for assessment_id, response_id, kind, dimension, value in rows.iterator(chunk_size=5000):
-        entry = shape[assessment_id].get(response_id)
-        if entry is None:
+    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int]]] = {
+        response_id: (assessment_id, role, defaultdict(list), [])
+        for response_id, assessment_id, role in responses
+    }
+    for response_id, item_id, value in answers:
+        item = items.get(item_id)
+        entry = shape.get(response_id)
+        if item is None or entry is None:
             continue
+        kind, dimension = item
         if kind == ItemKind.NPS:
-            entry[2].append(value)
+            entry[3].append(value)
         elif dimension in LIKERT_DIMENSIONS and 1 <= value <= 5:
-            entry[1][dimension].append(value)
-    return {
-        assessment_id: [
+            entry[2][dimension].append(value)
+    by_assessment: dict[int, list[engine.Respondent]] = defaultdict(list)
+    for _response_id, (assessment_id, role, likert, nps) in sorted(shape.items()):
+        by_assessment[assessment_id].append(
             engine.Respondent(
                 role=role,
                 likert={d: tuple(sorted(v)) for d, v in sorted(likert.items())},
                 nps=nps[0] if nps else None,
             )
-            for _response_id, (role, likert, nps) in sorted(by_response.items())
-        ]
-        for assessment_id, by_response in shape.items()
-    }
+        )
+    return by_assessment
 
 
 def fingerprint(
     *, inputs: engine.ScoreInput, assessment_id: int | None, model_id: int | None
 ) -> str:
     """Return a SHA-256 of everything the calculation depends on, independent of row order."""
-    respondents = sorted(
-        json.dumps(
-            {"role": r.role, "likert": {d: list(v) for d, v in r.likert.items()}, "nps": r.nps},
-            sort_keys=True,
-        )
-        for r in inputs.respondents
+    # repr() of tuples of str and int is stable; sorting makes row order irrelevant.
+    respondents = repr(
+        sorted((r.role, tuple(sorted(r.likert.items())), r.nps) for r in inputs.respondents)
     )
     payload = {
         "respondents": respondents,
@@ -195,9 +199,9 @@ def evidence_for_projects(
     project to one assessment (the demo data uses it to record earlier rounds).
     """
     projects = list(
-        Project.objects.filter(pk__in=project_ids).values_list(
-            "pk", "workspace_id", "status", "licensed_seats"
-        )
+        Project.objects.filter(pk__in=project_ids)
+        .order_by()
+        .values_list("pk", "workspace_id", "status", "licensed_seats")
     )
     chosen = _scored_assessments(project_ids)
     for project_id, assessment_id in (assessment_overrides or {}).items():
@@ -226,12 +230,9 @@ def evidence_for_projects(
     return evidence
 
 
-def current_models_for_projects(project_ids: Sequence[int]) -> dict[int, ScoringModel]:
-    """Return the scoring model in force for each workspace of `project_ids`."""
-    workspace_ids = Project.objects.filter(pk__in=project_ids).values_list(
-        "workspace_id", flat=True
-    )
-    return _current_models(workspace_ids.distinct())
+def current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
+    """Return the scoring model in force for each of the workspaces."""
+    return _current_models(workspace_ids)
 
 
 def latest_fingerprints(project_ids: Sequence[int]) -> dict[int, str]:

@@ -119,7 +119,7 @@ def _recalculate_batch(
     if not locked:
         return RecalculationSummary(calculated=0, stored=())
     ids = [pk for pk, _ in locked]
-    models = selectors.current_models_for_projects(ids)
+    models = selectors.current_models(workspace_id for _, workspace_id in locked)
     for workspace_id in {workspace_id for _, workspace_id in locked} - set(models):
         models[workspace_id] = scoring_model_ensure(
             workspace=Workspace.objects.get(pk=workspace_id)
