@@ -184,15 +184,28 @@ def project_create(*, workspace: Workspace, account: Account, **fields: Any) -> 
 @transaction.atomic
 def project_update(*, project: Project, **fields: Any) -> Project:
     """Change a project's details; evidence-relevant changes mark it for recalculation."""
-    scored = {"licensed_seats", "tracked_features", "status"}
-    if any(getattr(project, name) != value for name, value in fields.items() if name in scored):
-        fields = {**fields, "needs_recalculation": True}
-    return _save(project, fields)
+    scored = ("licensed_seats", "tracked_features", "status")
+    # Compared with the stored row: a ModelForm has already set the new values on `project`.
+    stored = Project.objects.filter(pk=project.pk).values(*scored).get()
+    changed = any(stored[name] != value for name, value in fields.items() if name in scored)
+    project = _save(project, fields)
+    if changed:
+        project_mark_for_recalculation(project_id=project.pk)
+        project.needs_recalculation = True
+    return project
 
 
 def project_mark_for_recalculation(*, project_id: int) -> None:
-    """Mark a project's score stale; call inside the transaction that changed its evidence."""
+    """Mark a project's score stale and enqueue its recalculation once the transaction commits.
+
+    Call inside the transaction that changed its evidence. The flag is the source of truth:
+    if the broker is down the enqueue is skipped with a warning and the periodic sweep catches up.
+    """
+    # Imported here because scoring depends on readiness, not the other way round.
+    from scoring.services import project_recalculation_request
+
     Project.objects.filter(pk=project_id).update(needs_recalculation=True)
+    project_recalculation_request(project_id=project_id)
 
 
 def account_active_project(*, account: Account) -> Project | None:

@@ -22,6 +22,7 @@ from readiness.forms import (
 from readiness.middleware import SESSION_KEY
 from readiness.models import Membership, Role
 from readiness.permissions import Action
+from scoring import selectors as scoring_selectors
 
 
 @workspace_view()
@@ -95,10 +96,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = selectors.project_get(workspace=request.workspace, project_id=project_id)
     assessments = selectors.assessment_list_for_project(project=project)
+    score = scoring_selectors.project_score(project=project)
     return render(
         request,
         "readiness/project_detail.html",
-        {"project": project, "assessments": assessments},
+        {"project": project, "assessments": assessments, "score": score},
     )
 
 

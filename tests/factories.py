@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from readiness import services
 from readiness.models import (
     Account,
+    Answer,
     Assessment,
     Invitation,
     Membership,
     Project,
+    Response,
+    ResponseStatus,
     Role,
     Workspace,
 )
@@ -108,6 +113,46 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> Invitation:
         return services.invitation_create(**kwargs)
+
+
+ADKAR_PREFIXES = {"aw": "AW", "de": "DE", "kn": "KN", "ab": "AB", "re": "RE", "ls": "LS"}
+
+
+def answers(
+    *, nps: int | None = None, **by_prefix: tuple[int | None, int | None, int | None]
+) -> dict[str, int | None]:
+    """Return answers by item code: `answers(aw=(5, 5, 4), nps=9)`; None means "Don't know"."""
+    result: dict[str, int | None] = {}
+    for prefix, values in by_prefix.items():
+        for number, value in enumerate(values, start=1):
+            result[f"{ADKAR_PREFIXES[prefix]}{number}"] = value
+    if nps is not None:
+        result["NPS"] = nps
+    return result
+
+
+def submitted_response(
+    *,
+    assessment: Assessment,
+    role: str = "end_user",
+    values: Mapping[str, int | None],
+    status: str = ResponseStatus.SUBMITTED,
+) -> Response:
+    """Invite one respondent to `assessment` and store their response with `values` by code."""
+    invitation = InvitationFactory(assessment=assessment, role=role)
+    response = Response.objects.create(
+        workspace_id=assessment.workspace_id,
+        invitation=invitation,
+        assessment=assessment,
+        status=status,
+        submitted_at=timezone.now() if status == ResponseStatus.SUBMITTED else None,
+    )
+    items = {item.code: item for item in assessment.template.items.all()}
+    Answer.objects.bulk_create(
+        Answer(response=response, item=items[code], value=value, dont_know=value is None)
+        for code, value in values.items()
+    )
+    return response
 
 
 # How to make an object of another workspace for each id a URL can take. The isolation test

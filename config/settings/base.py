@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -152,7 +153,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# With the broker down, publishing gives up within about two seconds instead of blocking the
+# request for long: the project stays marked and the sweep below catches up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "scoring-sweep-dirty-projects": {
+        "task": "scoring.tasks.sweep_dirty_projects",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "scoring-nightly-recalculation": {
+        "task": "scoring.tasks.recalculate_open_projects",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
+
+# --- Scoring -------------------------------------------------------------------------------
+
+# A burst of triggers within this many seconds gives one recalculation per project.
+SCORING_COALESCE_SECONDS = env.int("SCORING_COALESCE_SECONDS", default=5)
+# How long the coalescing key outlives the delay, in case the queued task is lost.
+SCORING_COALESCE_GRACE_SECONDS = 60
 
 # --- Logging -------------------------------------------------------------------------------
 

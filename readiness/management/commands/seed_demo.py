@@ -20,6 +20,7 @@ from readiness.models import (
     SurveyTemplate,
     Workspace,
 )
+from scoring.services import project_history_backfill
 
 DEMO_WORKSPACE = "demo"
 OTHER_WORKSPACE = "globex-partners"
@@ -159,7 +160,17 @@ def seed() -> bool:
                 tracked_features=DEMO_FEATURES,
             )
             _seed_assessments(project=project, template=template, today=today)
+    _seed_scores(workspace=workspace)
     return True
+
+
+def _seed_scores(*, workspace: Workspace) -> None:
+    """Record each demo project's score history: one snapshot per scored assessment, then now.
+
+    Runs last, once the demo's responses (and usage) exist; unchanged inputs store nothing.
+    """
+    for project_id in Project.objects.for_workspace(workspace).values_list("pk", flat=True):
+        project_history_backfill(project_id=project_id)
 
 
 def _seed_assessments(*, project: Project, template: SurveyTemplate, today: datetime.date) -> None:

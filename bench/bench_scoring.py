@@ -1,0 +1,233 @@
+"""Benchmark score recalculation on PostgreSQL; prints figures, asserts nothing.
+
+    DATABASE_URL=postgres://user@host:5432/adoptready .venv/bin/python bench/bench_scoring.py
+
+Measures, next to a baseline taken in the same run:
+- one project with 1,000 submitted responses, database reads included (goal: under 100 ms),
+  against one SQL aggregate over the same answers (the least any calculation has to read);
+- a sweep over 1,000 projects x 50 responses: total time and SQL query count;
+- the sweep's query count at two data sizes (5 and 50 responses per project), to show that it
+  does not grow with the number of respondents.
+
+Everything runs inside one transaction that is rolled back at the end, so the database is left
+as it was. Sizes can be lowered for a quick run: --projects 100 --responses 10 --single 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import random
+import secrets
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from readiness import services as readiness_services  # noqa: E402
+from readiness.models import (  # noqa: E402
+    Account,
+    Answer,
+    Assessment,
+    Invitation,
+    Project,
+    Response,
+    ResponseStatus,
+    Workspace,
+)
+from scoring import services  # noqa: E402
+from scoring.models import ScoreSnapshot  # noqa: E402
+
+
+class Rollback(Exception):
+    """Raised at the end to roll the benchmark's data back."""
+
+
+def make_projects(
+    workspace: Workspace, count: int, responses: int, rng: random.Random
+) -> list[int]:
+    """Create `count` live projects, each with one assessment of `responses` submitted ones."""
+    template = readiness_services.default_template_ensure(workspace=workspace)
+    items = list(template.items.exclude(kind="text"))
+    account = Account.objects.create(workspace=workspace, name=f"Bench {secrets.token_hex(4)}")
+    projects = Project.objects.bulk_create(
+        Project(
+            workspace=workspace,
+            account=account,
+            name=f"Project {number}",
+            product_name="RouteWise",
+            licensed_seats=100,
+            status="live",
+        )
+        for number in range(count)
+    )
+    opens_on = datetime.date(2026, 1, 5)
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            workspace=workspace, project=project, template=template, name="Bench", opens_on=opens_on
+        )
+        for project in projects
+    )
+    invitations = Invitation.objects.bulk_create(
+        (
+            Invitation(
+                workspace=workspace,
+                assessment=assessment,
+                name=f"Person {number}",
+                email=f"p{number}@bench.example",
+                role="end_user" if number % 4 else "manager",
+                token_salt=secrets.token_hex(16),
+                token_hash=secrets.token_hex(32),
+            )
+            for assessment in assessments
+            for number in range(responses)
+        ),
+        batch_size=5000,
+    )
+    now = timezone.now()
+    rows = Response.objects.bulk_create(
+        (
+            Response(
+                workspace=workspace,
+                invitation=invitation,
+                assessment_id=invitation.assessment_id,
+                status=ResponseStatus.SUBMITTED,
+                submitted_at=now,
+            )
+            for invitation in invitations
+        ),
+        batch_size=5000,
+    )
+    Answer.objects.bulk_create(
+        (
+            Answer(
+                response=response,
+                item=item,
+                value=rng.randint(0, 10) if item.kind == "nps" else rng.randint(1, 5),
+            )
+            for response in rows
+            for item in items
+        ),
+        batch_size=10000,
+    )
+    return [project.pk for project in projects]
+
+
+def measure(run: Callable[[], object]) -> tuple[float, int]:
+    """Return the seconds and SQL queries one call of `run` takes."""
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        run()
+        elapsed = time.perf_counter() - start
+    return elapsed, len(queries)
+
+
+def aggregate_baseline(project_id: int) -> None:
+    """Read the same answers with one grouped SQL aggregate: the floor for any calculation."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.dimension, avg(a.value), count(*)
+            FROM readiness_answer a
+            JOIN readiness_response r ON r.id = a.response_id
+            JOIN readiness_templateitem i ON i.id = a.item_id
+            JOIN readiness_assessment s ON s.id = r.assessment_id
+            WHERE s.project_id = %s AND r.status = 'submitted' AND NOT a.dont_know
+            GROUP BY i.dimension
+            """,
+            [project_id],
+        )
+        cursor.fetchall()
+
+
+def median_ms(samples: list[float]) -> str:
+    return f"{statistics.median(samples) * 1000:8.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=1000)
+    parser.add_argument("--responses", type=int, default=50)
+    parser.add_argument("--single", type=int, default=1000, help="responses of the one project")
+    parser.add_argument("--repeat", type=int, default=7)
+    options = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run this against PostgreSQL: set DATABASE_URL=postgres://…")
+    rng = random.Random(20260901)
+    try:
+        with transaction.atomic():
+            run(options, rng)
+            raise Rollback
+    except Rollback:
+        print("\n(all benchmark data rolled back)")
+
+
+def run(options: argparse.Namespace, rng: random.Random) -> None:
+    workspace = readiness_services.workspace_create(
+        name="Benchmark", slug=f"bench-{secrets.token_hex(4)}"
+    )
+    print(f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}")
+
+    # 1. One project with --single responses.
+    start = time.perf_counter()
+    [single] = make_projects(workspace, 1, options.single, rng)
+    print(
+        f"\nCreated 1 project x {options.single} responses in {time.perf_counter() - start:.1f} s"
+    )
+    full, baseline = [], []
+    queries = 0
+    for _ in range(options.repeat):
+        ScoreSnapshot.objects.filter(project_id=single).delete()
+        elapsed, queries = measure(lambda: services.project_recalculate(project_id=single))
+        full.append(elapsed)
+        baseline.append(measure(lambda: aggregate_baseline(single))[0])
+    unchanged = [
+        measure(lambda: services.project_recalculate(project_id=single))[0]
+        for _ in range(options.repeat)
+    ]
+    print(f"One project, {options.single} responses (median of {options.repeat}):")
+    print(f"  recalculate and store a snapshot   {median_ms(full)}  ({queries} queries)")
+    print(f"  recalculate, inputs unchanged      {median_ms(unchanged)}")
+    print(f"  baseline: one SQL aggregate        {median_ms(baseline)}  (same answers)")
+
+    # 2. The sweep over --projects x --responses.
+    start = time.perf_counter()
+    many = make_projects(workspace, options.projects, options.responses, rng)
+    print(
+        f"\nCreated {options.projects} projects x {options.responses} responses in "
+        f"{time.perf_counter() - start:.1f} s"
+    )
+    Project.objects.filter(pk__in=many).update(needs_recalculation=True)
+    elapsed, queries = measure(lambda: services.projects_recalculate(project_ids=many))
+    per_project = elapsed / len(many) * 1000
+    print(f"Sweep of {options.projects} dirty projects x {options.responses} responses:")
+    print(f"  total {elapsed:.2f} s, {per_project:.1f} ms per project, {queries} SQL queries")
+
+    # 3. Query count at two data sizes, same number of projects.
+    size = min(100, options.projects)
+    small = make_projects(workspace, size, 5, rng)
+    counts = {}
+    for label, ids in ((5, small), (options.responses, many[:size])):
+        ScoreSnapshot.objects.filter(project_id__in=ids).delete()
+        counts[label] = measure(lambda ids=ids: services.projects_recalculate(project_ids=ids))
+    print(f"Query count of a sweep over {size} projects:")
+    for label, (seconds, count) in counts.items():
+        print(f"  {label:>4} responses per project: {count} queries, {seconds * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,620 @@
+"""The Adoption Readiness calculation of SPEC §4: pure Python, frozen dataclasses in and out.
+
+Nothing here imports Django or touches I/O. `scoring.selectors` turns database rows into a
+`ScoreInput`; `scoring.services` stores the `ScoreResult` as a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from statistics import fmean
+from typing import Any
+
+ADKAR: tuple[str, ...] = ("awareness", "desire", "knowledge", "ability", "reinforcement")
+DIMENSION_LABELS: dict[str, str] = {
+    "awareness": "Awareness",
+    "desire": "Desire",
+    "knowledge": "Knowledge",
+    "ability": "Ability",
+    "reinforcement": "Reinforcement",
+}
+NO_BARRIER = "none"
+BARRIER_POINTS: tuple[str, ...] = (*ADKAR, NO_BARRIER)
+
+LEADERSHIP_ROLES = frozenset({"sponsor", "manager"})
+END_USER_ROLES = frozenset({"end_user"})
+
+GROUP_ALL, GROUP_LEADERSHIP, GROUP_END_USERS = "all", "leadership", "end_users"
+GROUP_LABELS: dict[str, str] = {
+    GROUP_ALL: "All respondents",
+    GROUP_LEADERSHIP: "Leadership",
+    GROUP_END_USERS: "End users",
+}
+
+COMPONENTS: tuple[str, ...] = ("adkar", "leadership", "sentiment", "usage")
+COMPONENT_LABELS: dict[str, str] = {
+    "adkar": "ADKAR readiness",
+    "leadership": "Leadership support",
+    "sentiment": "Sentiment (NPS)",
+    "usage": "Usage",
+}
+
+READY, AT_RISK, NOT_READY = "ready", "at_risk", "not_ready"
+BAND_LABELS: dict[str, str] = {READY: "Ready", AT_RISK: "At risk", NOT_READY: "Not ready"}
+
+FORCED_ADOPTION = "forced_adoption"
+LEADERSHIP_GAP = "leadership_gap"
+SAY_DO_GAP = "say_do_gap"
+LOW_CONFIDENCE = "low_confidence"
+FLAG_LABELS: dict[str, str] = {
+    FORCED_ADOPTION: "Forced adoption",
+    LEADERSHIP_GAP: "Leadership gap",
+    SAY_DO_GAP: "Say-do gap",
+    LOW_CONFIDENCE: "Low confidence",
+}
+
+DEFAULT_ACTIONS: dict[str, str] = {
+    "awareness": "Sponsor-led communication of the reasons for the change: why now, what problem "
+    "it solves and what happens if nothing changes.",
+    "desire": "Involve managers as coaches, answer “what's in it for me” for each role and "
+    "manage resistance openly.",
+    "knowledge": "Role-based training and job aids that show exactly what changes in each "
+    "person's daily work.",
+    "ability": "Hands-on practice, floor support during the switch and protected time to learn.",
+    "reinforcement": "Recognize early adopters, share adoption metrics and remove the old way of "
+    "working.",
+}
+
+
+# Bump when the shape of `ScoreResult.as_dict()` changes, so readers can tell old snapshots.
+BREAKDOWN_SCHEMA = 1
+
+
+# Figures are sums and means of floats: 55 can come out as 55.000000000001. Comparisons with a
+# threshold allow this much, so a figure exactly on a threshold counts as reaching it.
+TOLERANCE = 1e-9
+
+
+def _reaches(value: float, threshold: float) -> bool:
+    """Return whether `value` is at least `threshold`, allowing float rounding."""
+    return value >= threshold - TOLERANCE
+
+
+def to100(value: float) -> float:
+    """Return a 1–5 Likert value (or mean) on the 0–100 scale."""
+    return (value - 1.0) / 4.0 * 100.0
+
+
+# --- Inputs -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Respondent:
+    """One submitted response: its role, answered Likert values per dimension and NPS answer.
+
+    `likert` maps a dimension (the five ADKAR ones and `leadership`) to the values 1–5 of its
+    answered items; "Don't know" answers are simply absent.
+    """
+
+    role: str
+    likert: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    nps: int | None = None
+
+
+@dataclass(frozen=True)
+class UsageFigures:
+    """A project's usage in its 30-day window, as counted from imported usage events."""
+
+    active_users: int
+    licensed_seats: int | None
+    features_used: int | None = None
+    features_tracked: int = 0
+    stickiness: float | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelParameters:
+    """The workspace's scoring model: weights, thresholds, minimum group size, action texts."""
+
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "adkar": 40.0,
+            "leadership": 25.0,
+            "sentiment": 15.0,
+            "usage": 20.0,
+        }
+    )
+    ready_threshold: float = 70.0
+    at_risk_threshold: float = 50.0
+    forced_adoption_usage_min: float = 70.0
+    forced_adoption_sentiment_max: float = 50.0
+    leadership_gap_min: float = 20.0
+    say_do_element_min: float = 4.0
+    say_do_usage_max: float = 40.0
+    low_confidence_min_responses: int = 5
+    low_confidence_min_rate: float = 0.30
+    min_group_size: int = 3
+    barrier_max: float = 3.0
+    action_barrier_share: float = 0.25
+    action_mean_max: float = 3.0
+    actions: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACTIONS))
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """Everything one calculation needs: respondents, invitations, usage and the model."""
+
+    respondents: tuple[Respondent, ...]
+    invitations: int
+    usage: UsageFigures | None
+    project_live: bool
+    model: ModelParameters = field(default_factory=ModelParameters)
+
+
+# --- Results ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupFigures:
+    """One segment's figures; all None when the group is suppressed for anonymity."""
+
+    group: str
+    responses: int
+    suppressed: bool
+    element_means: Mapping[str, float | None] | None
+    adkar_index: float | None
+    leadership_index: float | None
+    nps: float | None
+    sentiment_index: float | None
+    barrier_distribution: Mapping[str, float] | None
+
+
+@dataclass(frozen=True)
+class UsageBreakdown:
+    active_users: int
+    licensed_seats: int | None
+    utilization: float | None
+    features_used: int | None
+    features_tracked: int
+    feature_breadth: float | None
+    stickiness: float | None
+    index: float | None
+    window_start: str | None
+    window_end: str | None
+
+
+@dataclass(frozen=True)
+class Component:
+    """One term of the weighted score: its index, weight and contribution in points."""
+
+    name: str
+    label: str
+    index: float | None
+    weight: float
+    points: float | None
+    missing: bool
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    label: str
+    message: str
+    figures: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RecommendedAction:
+    dimension: str
+    label: str
+    text: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Confidence:
+    responses: int
+    invitations: int
+    response_rate: float | None
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """The outcome of one calculation, with everything needed to explain it."""
+
+    score: float | None
+    band: str | None
+    components: tuple[Component, ...]
+    missing_components: tuple[str, ...]
+    groups: Mapping[str, GroupFigures]
+    usage: UsageBreakdown | None
+    flags: tuple[Flag, ...]
+    actions: tuple[RecommendedAction, ...]
+    confidence: Confidence
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the result as plain JSON-ready data (the snapshot breakdown)."""
+        return {
+            "schema": BREAKDOWN_SCHEMA,
+            "score": self.score,
+            "band": self.band,
+            "components": [asdict(component) for component in self.components],
+            "missing_components": list(self.missing_components),
+            "groups": {name: _group_dict(group) for name, group in self.groups.items()},
+            "usage": asdict(self.usage) if self.usage is not None else None,
+            "flags": [
+                {"code": f.code, "label": f.label, "message": f.message, "figures": dict(f.figures)}
+                for f in self.flags
+            ],
+            "actions": [
+                {
+                    "dimension": a.dimension,
+                    "label": a.label,
+                    "text": a.text,
+                    "reasons": list(a.reasons),
+                }
+                for a in self.actions
+            ],
+            "confidence": asdict(self.confidence),
+            "thresholds": dict(self.thresholds),
+        }
+
+
+def _group_dict(group: GroupFigures) -> dict[str, Any]:
+    data = asdict(group)
+    for key in ("element_means", "barrier_distribution"):
+        if data[key] is not None:
+            data[key] = dict(data[key])
+    return data
+
+
+# --- Per respondent -----------------------------------------------------------------------
+
+
+def element_scores(respondent: Respondent) -> dict[str, float | None]:
+    """Return the respondent's mean answer per ADKAR dimension (None when none answered)."""
+    return {
+        dimension: fmean(values) if (values := respondent.likert.get(dimension)) else None
+        for dimension in ADKAR
+    }
+
+
+def barrier_point(elements: Mapping[str, float | None], barrier_max: float = 3.0) -> str:
+    """Return the first ADKAR dimension whose element score is at most `barrier_max`."""
+    for dimension in ADKAR:
+        value = elements.get(dimension)
+        if value is not None and value <= barrier_max + TOLERANCE:
+            return dimension
+    return NO_BARRIER
+
+
+def leadership_score(respondent: Respondent) -> float | None:
+    """Return the mean of the respondent's answered leadership items."""
+    values = respondent.likert.get("leadership")
+    return fmean(values) if values else None
+
+
+# --- Per group ----------------------------------------------------------------------------
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return fmean(present) if present else None
+
+
+def net_promoter_score(answers: Sequence[int]) -> float | None:
+    """Return the NPS (−100 … 100) of the 0–10 answers, or None without answers."""
+    if not answers:
+        return None
+    promoters = sum(1 for answer in answers if answer >= 9)
+    detractors = sum(1 for answer in answers if answer <= 6)
+    return 100.0 * (promoters - detractors) / len(answers)
+
+
+def group_figures(
+    group: str, respondents: Sequence[Respondent], model: ModelParameters
+) -> GroupFigures:
+    """Return a group's element means, indices and barrier distribution, or suppress it."""
+    count = len(respondents)
+    minimum = 1 if group == GROUP_ALL else model.min_group_size
+    if count < minimum:
+        return GroupFigures(group, count, True, None, None, None, None, None, None)
+    elements = [element_scores(respondent) for respondent in respondents]
+    means = {dimension: _mean(e[dimension] for e in elements) for dimension in ADKAR}
+    present = [to100(mean) for mean in means.values() if mean is not None]
+    leadership = _mean(leadership_score(respondent) for respondent in respondents)
+    nps = net_promoter_score([r.nps for r in respondents if r.nps is not None])
+    barriers = [barrier_point(e, model.barrier_max) for e in elements]
+    return GroupFigures(
+        group=group,
+        responses=count,
+        suppressed=False,
+        element_means=means,
+        adkar_index=fmean(present) if present else None,
+        leadership_index=to100(leadership) if leadership is not None else None,
+        nps=nps,
+        sentiment_index=(nps + 100.0) / 2.0 if nps is not None else None,
+        barrier_distribution={point: barriers.count(point) / count for point in BARRIER_POINTS},
+    )
+
+
+# --- Usage --------------------------------------------------------------------------------
+
+
+def usage_breakdown(usage: UsageFigures | None) -> UsageBreakdown | None:
+    """Return utilization, feature breadth and the usage index (None without seats or data)."""
+    if usage is None:
+        return None
+    utilization = None
+    if usage.licensed_seats:
+        utilization = min(usage.active_users / usage.licensed_seats, 1.0)
+    breadth = None
+    if usage.features_tracked > 0 and usage.features_used is not None:
+        breadth = min(usage.features_used / usage.features_tracked, 1.0)
+    index = None
+    if utilization is not None:
+        if breadth is not None:
+            index = 100.0 * (2.0 * utilization + breadth) / 3.0
+        else:
+            index = 100.0 * utilization
+    return UsageBreakdown(
+        active_users=usage.active_users,
+        licensed_seats=usage.licensed_seats,
+        utilization=utilization,
+        features_used=usage.features_used,
+        features_tracked=usage.features_tracked,
+        feature_breadth=breadth,
+        stickiness=usage.stickiness,
+        index=index,
+        window_start=usage.window_start,
+        window_end=usage.window_end,
+    )
+
+
+# --- Score, band, flags, actions ------------------------------------------------------------
+
+
+def weighted_score(
+    indices: Mapping[str, float | None], weights: Mapping[str, float]
+) -> tuple[float | None, tuple[Component, ...]]:
+    """Return the weighted mean over the present components and each component's share."""
+    present = {
+        name: index for name, index in indices.items() if index is not None and weights[name] > 0
+    }
+    total_weight = sum(weights[name] for name in present)
+    score = None
+    if total_weight > 0:
+        score = sum(weights[name] * index for name, index in present.items()) / total_weight
+    components = tuple(
+        Component(
+            name=name,
+            label=COMPONENT_LABELS[name],
+            index=indices[name],
+            weight=weights[name],
+            points=_points(name, indices[name], present, weights, total_weight),
+            missing=indices[name] is None,
+        )
+        for name in COMPONENTS
+    )
+    return score, components
+
+
+def _points(
+    name: str,
+    index: float | None,
+    present: Mapping[str, float],
+    weights: Mapping[str, float],
+    total_weight: float,
+) -> float | None:
+    if name in present:
+        return weights[name] * present[name] / total_weight
+    # A present component with weight 0 contributes nothing; a missing one has no points.
+    return 0.0 if index is not None and total_weight > 0 else None
+
+
+def band_for(score: float | None, model: ModelParameters) -> str | None:
+    """Return the band of a score under the model's thresholds."""
+    if score is None:
+        return None
+    if _reaches(score, model.ready_threshold):
+        return READY
+    if _reaches(score, model.at_risk_threshold):
+        return AT_RISK
+    return NOT_READY
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def evaluate_flags(
+    groups: Mapping[str, GroupFigures],
+    usage_index: float | None,
+    confidence: Confidence,
+    project_live: bool,
+    model: ModelParameters,
+) -> tuple[Flag, ...]:
+    """Return the flags raised, each with the figures that raised it."""
+    flags: list[Flag] = []
+    leaders, end_users = groups[GROUP_LEADERSHIP], groups[GROUP_END_USERS]
+    # A suppressed group's figures are never used, so no flag can reveal them indirectly.
+    if (
+        usage_index is not None
+        and not end_users.suppressed
+        and end_users.sentiment_index is not None
+        and _reaches(usage_index, model.forced_adoption_usage_min)
+        and not _reaches(end_users.sentiment_index, model.forced_adoption_sentiment_max)
+    ):
+        flags.append(
+            Flag(
+                FORCED_ADOPTION,
+                FLAG_LABELS[FORCED_ADOPTION],
+                f"Usage index {_fmt(usage_index)} is high while the end users' sentiment index "
+                f"is {_fmt(end_users.sentiment_index)}: people use the product because they "
+                "must, not because they want to; the renewal is at risk.",
+                {
+                    "usage_index": usage_index,
+                    "end_users_sentiment_index": end_users.sentiment_index,
+                    "usage_index_min": model.forced_adoption_usage_min,
+                    "sentiment_index_max": model.forced_adoption_sentiment_max,
+                },
+            )
+        )
+    if (
+        not leaders.suppressed
+        and not end_users.suppressed
+        and leaders.adkar_index is not None
+        and end_users.adkar_index is not None
+        and _reaches(leaders.adkar_index - end_users.adkar_index, model.leadership_gap_min)
+    ):
+        gap = leaders.adkar_index - end_users.adkar_index
+        flags.append(
+            Flag(
+                LEADERSHIP_GAP,
+                FLAG_LABELS[LEADERSHIP_GAP],
+                f"Leadership's ADKAR index ({_fmt(leaders.adkar_index)}) is {_fmt(gap)} points "
+                f"above the end users' ({_fmt(end_users.adkar_index)}): the buyers are readier "
+                "than the people who must do the work.",
+                {
+                    "leadership_adkar_index": leaders.adkar_index,
+                    "end_users_adkar_index": end_users.adkar_index,
+                    "gap": gap,
+                    "gap_min": model.leadership_gap_min,
+                },
+            )
+        )
+    if project_live and usage_index is not None and not end_users.suppressed:
+        means = end_users.element_means or {}
+        knowledge, ability = means.get("knowledge"), means.get("ability")
+        if (
+            knowledge is not None
+            and ability is not None
+            and _reaches(knowledge, model.say_do_element_min)
+            and _reaches(ability, model.say_do_element_min)
+            and not _reaches(usage_index, model.say_do_usage_max)
+        ):
+            flags.append(
+                Flag(
+                    SAY_DO_GAP,
+                    FLAG_LABELS[SAY_DO_GAP],
+                    f"End users rate their Knowledge {knowledge:.2f} and Ability {ability:.2f} "
+                    f"but the usage index is only {_fmt(usage_index)}: people say they are "
+                    "ready, but do not use the product.",
+                    {
+                        "end_users_knowledge_mean": knowledge,
+                        "end_users_ability_mean": ability,
+                        "usage_index": usage_index,
+                        "element_mean_min": model.say_do_element_min,
+                        "usage_index_max": model.say_do_usage_max,
+                    },
+                )
+            )
+    too_few = confidence.responses < model.low_confidence_min_responses
+    rate_low = confidence.response_rate is not None and not _reaches(
+        confidence.response_rate, model.low_confidence_min_rate
+    )
+    if too_few or rate_low:
+        reasons = []
+        if too_few:
+            reasons.append(
+                f"only {confidence.responses} submitted response"
+                f"{'' if confidence.responses == 1 else 's'} "
+                f"(fewer than {model.low_confidence_min_responses})"
+            )
+        if rate_low:
+            reasons.append(
+                f"a response rate of {confidence.response_rate:.0%} "
+                f"(below {model.low_confidence_min_rate:.0%})"
+            )
+        flags.append(
+            Flag(
+                LOW_CONFIDENCE,
+                FLAG_LABELS[LOW_CONFIDENCE],
+                f"Read this score with care: {' and '.join(reasons)}.",
+                {
+                    "responses": confidence.responses,
+                    "response_rate": confidence.response_rate,
+                    "min_responses": model.low_confidence_min_responses,
+                    "min_response_rate": model.low_confidence_min_rate,
+                },
+            )
+        )
+    return tuple(flags)
+
+
+def recommended_actions(
+    groups: Mapping[str, GroupFigures], model: ModelParameters
+) -> tuple[RecommendedAction, ...]:
+    """Return the actions for each dimension that blocks a shown group, in ADKAR order."""
+    reasons: dict[str, list[str]] = {dimension: [] for dimension in ADKAR}
+    for group in groups.values():
+        if group.suppressed:
+            continue
+        label = GROUP_LABELS[group.group].lower()
+        for dimension in ADKAR:
+            share = (group.barrier_distribution or {}).get(dimension, 0.0)
+            if _reaches(share, model.action_barrier_share):
+                reasons[dimension].append(f"barrier point of {share:.0%} of {label}")
+            mean = (group.element_means or {}).get(dimension)
+            if mean is not None and mean <= model.action_mean_max + TOLERANCE:
+                reasons[dimension].append(f"mean {mean:.2f} for {label}")
+    return tuple(
+        RecommendedAction(
+            dimension=dimension,
+            label=DIMENSION_LABELS[dimension],
+            text=model.actions.get(dimension) or DEFAULT_ACTIONS[dimension],
+            reasons=tuple(reasons[dimension]),
+        )
+        for dimension in ADKAR
+        if reasons[dimension]
+    )
+
+
+def calculate(inputs: ScoreInput) -> ScoreResult:
+    """Return the Adoption Readiness score of one project with its full explanation."""
+    model = inputs.model
+    respondents = inputs.respondents
+    groups = {
+        GROUP_ALL: group_figures(GROUP_ALL, respondents, model),
+        GROUP_LEADERSHIP: group_figures(
+            GROUP_LEADERSHIP, [r for r in respondents if r.role in LEADERSHIP_ROLES], model
+        ),
+        GROUP_END_USERS: group_figures(
+            GROUP_END_USERS, [r for r in respondents if r.role in END_USER_ROLES], model
+        ),
+    }
+    everyone = groups[GROUP_ALL]
+    usage = usage_breakdown(inputs.usage)
+    indices = {
+        "adkar": everyone.adkar_index,
+        "leadership": everyone.leadership_index,
+        "sentiment": everyone.sentiment_index,
+        "usage": usage.index if usage is not None else None,
+    }
+    score, components = weighted_score(indices, model.weights)
+    confidence = Confidence(
+        responses=len(respondents),
+        invitations=inputs.invitations,
+        response_rate=len(respondents) / inputs.invitations if inputs.invitations else None,
+    )
+    return ScoreResult(
+        score=score,
+        band=band_for(score, model),
+        components=components,
+        missing_components=tuple(c.name for c in components if c.missing),
+        groups=groups,
+        usage=usage,
+        flags=evaluate_flags(groups, indices["usage"], confidence, inputs.project_live, model),
+        actions=recommended_actions(groups, model),
+        confidence=confidence,
+        thresholds={
+            "ready": model.ready_threshold,
+            "at_risk": model.at_risk_threshold,
+            "min_group_size": model.min_group_size,
+            "barrier_max": model.barrier_max,
+        },
+    )

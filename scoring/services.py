@@ -1,0 +1,268 @@
+"""Every write of scoring: scoring model versions, score snapshots and recalculation requests."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import RedisError
+
+from readiness.models import Assessment, Project, ProjectStatus, ResponseStatus, Workspace
+from scoring import engine, selectors
+from scoring.models import ScoreSnapshot, ScoringModel
+
+logger = logging.getLogger(__name__)
+
+# Projects per transaction in a sweep: bounds lock time and memory, keeps queries per batch fixed.
+SWEEP_BATCH_SIZE = 200
+
+
+# --- The scoring model --------------------------------------------------------------------
+
+
+@transaction.atomic
+def scoring_model_ensure(*, workspace: Workspace) -> ScoringModel:
+    """Return the workspace's scoring model in force, creating version 1 (SPEC §4) if none."""
+    current = selectors.scoring_model_current(workspace=workspace)
+    if current is not None:
+        return current
+    model = ScoringModel(workspace=workspace, version=1)
+    model.full_clean()
+    model.save()
+    return model
+
+
+@transaction.atomic
+def scoring_model_revise(
+    *, workspace: Workspace, user: AbstractBaseUser | None, **fields: Any
+) -> ScoringModel:
+    """Save changed model parameters as a new version and recalculate the open projects.
+
+    Unchanged parameters return the version in force and change nothing.
+    """
+    Workspace.objects.select_for_update().get(pk=workspace.pk)
+    current = scoring_model_ensure(workspace=workspace)
+    unknown = set(fields) - set(ScoringModel.PARAMETER_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown scoring model fields: {', '.join(sorted(unknown))}.")
+    if all(getattr(current, name) == value for name, value in fields.items()):
+        return current
+    revised = ScoringModel(
+        workspace=workspace,
+        version=current.version + 1,
+        created_by=user,
+        **{name: fields.get(name, getattr(current, name)) for name in current.PARAMETER_FIELDS},
+    )
+    revised.full_clean()
+    revised.save()
+    Project.objects.for_workspace(workspace).exclude(status=ProjectStatus.CLOSED).update(
+        needs_recalculation=True
+    )
+    transaction.on_commit(_publish_sweep, robust=True)
+    return revised
+
+
+# --- Recalculation ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecalculationSummary:
+    """What a recalculation did: how many projects it calculated and the snapshots it stored."""
+
+    calculated: int
+    stored: tuple[ScoreSnapshot, ...]
+
+
+def projects_recalculate(
+    *,
+    project_ids: Sequence[int],
+    assessment_overrides: Mapping[int, int] | None = None,
+    calculated_at: datetime.datetime | None = None,
+) -> RecalculationSummary:
+    """Recalculate projects from the database, in batches, storing only changed results."""
+    ids = sorted(set(project_ids))
+    calculated, stored = 0, []
+    for start in range(0, len(ids), SWEEP_BATCH_SIZE):
+        batch = _recalculate_batch(
+            ids[start : start + SWEEP_BATCH_SIZE],
+            dict(assessment_overrides or {}),
+            calculated_at or timezone.now(),
+        )
+        calculated += batch.calculated
+        stored.extend(batch.stored)
+    return RecalculationSummary(calculated=calculated, stored=tuple(stored))
+
+
+@transaction.atomic
+def _recalculate_batch(
+    project_ids: list[int], assessment_overrides: dict[int, int], now: datetime.datetime
+) -> RecalculationSummary:
+    # Locking the project rows (in id order, so sweeps cannot deadlock) serializes this with
+    # `project_mark_for_recalculation`: evidence committed after our read marks the project
+    # dirty again only after we commit, so clearing the flag here never loses a change.
+    locked = list(
+        Project.objects.select_for_update()
+        .filter(pk__in=project_ids)
+        .order_by("pk")
+        .values_list("pk", "workspace_id")
+    )
+    if not locked:
+        return RecalculationSummary(calculated=0, stored=())
+    ids = [pk for pk, _ in locked]
+    models = selectors.current_models(workspace_id for _, workspace_id in locked)
+    for workspace_id in {workspace_id for _, workspace_id in locked} - set(models):
+        models[workspace_id] = scoring_model_ensure(
+            workspace=Workspace.objects.get(pk=workspace_id)
+        )
+    evidence = selectors.evidence_for_projects(
+        ids, models=models, assessment_overrides=assessment_overrides
+    )
+    previous = selectors.latest_fingerprints(ids)
+    snapshots = []
+    for project_id in ids:
+        item = evidence[project_id]
+        if previous.get(project_id) == item.fingerprint:
+            continue
+        result = engine.calculate(item.inputs)
+        model = models[item.workspace_id]
+        snapshots.append(
+            ScoreSnapshot(
+                workspace_id=item.workspace_id,
+                project_id=project_id,
+                assessment_id=item.assessment_id,
+                scoring_model=model,
+                model_version=model.version,
+                fingerprint=item.fingerprint,
+                score=result.score,
+                band=result.band or "",
+                responses=result.confidence.responses,
+                response_rate=result.confidence.response_rate,
+                flags=[flag.code for flag in result.flags],
+                breakdown=result.as_dict(),
+                created_at=now,
+            )
+        )
+    # The values come from the engine, not from user input, and the database constraints guard
+    # them; full_clean() would cost queries per row and make a sweep's query count grow.
+    ScoreSnapshot.objects.bulk_create(snapshots)
+    Project.objects.filter(pk__in=ids).update(needs_recalculation=False)
+    return RecalculationSummary(calculated=len(ids), stored=tuple(snapshots))
+
+
+def project_recalculate(*, project_id: int) -> ScoreSnapshot | None:
+    """Recalculate one project now; return the new snapshot, or None when nothing changed."""
+    summary = projects_recalculate(project_ids=[project_id])
+    return summary.stored[0] if summary.stored else None
+
+
+def project_recalculate_queued(*, project_id: int) -> ScoreSnapshot | None:
+    """Run a queued recalculation: reopen the coalescing window first, then recalculate.
+
+    Releasing the key before reading means a trigger that arrives during the calculation
+    enqueues another run, which will see the newer evidence.
+    """
+    cache.delete(_coalescing_key(project_id))
+    return project_recalculate(project_id=project_id)
+
+
+def dirty_projects_recalculate() -> RecalculationSummary:
+    """Recalculate every project marked for recalculation (the periodic sweep)."""
+    return projects_recalculate(project_ids=selectors.dirty_project_ids())
+
+
+def open_projects_recalculate() -> RecalculationSummary:
+    """Recalculate every project that is not closed (the nightly run)."""
+    return projects_recalculate(project_ids=selectors.open_project_ids())
+
+
+def project_history_backfill(*, project_id: int) -> RecalculationSummary:
+    """Record one snapshot per scored assessment of a project without any, oldest first.
+
+    The demo data uses it so the score history runs across assessments; a project that already
+    has snapshots is left alone, so running it again stores nothing.
+    """
+    if ScoreSnapshot.objects.filter(project_id=project_id).exists():
+        return RecalculationSummary(calculated=0, stored=())
+    rounds = (
+        Assessment.objects.filter(project_id=project_id, responses__status=ResponseStatus.SUBMITTED)
+        .distinct()
+        .order_by("opens_on", "id")
+        .values_list("pk", "opens_on", "closes_on")
+    )
+    now = timezone.now()
+    stored: list[ScoreSnapshot] = []
+    for assessment_id, opens_on, closes_on in rounds:
+        day = closes_on or opens_on
+        at = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+        summary = projects_recalculate(
+            project_ids=[project_id],
+            assessment_overrides={project_id: assessment_id},
+            calculated_at=min(at, now),
+        )
+        stored.extend(summary.stored)
+    final = projects_recalculate(project_ids=[project_id])
+    return RecalculationSummary(calculated=len(stored) + 1, stored=(*stored, *final.stored))
+
+
+# --- Requests from other parts of the app ---------------------------------------------------
+
+
+def _coalescing_key(project_id: int) -> str:
+    return f"scoring:recalculate:{project_id}"
+
+
+def project_recalculation_request(*, project_id: int) -> None:
+    """Enqueue a coalesced recalculation of the project once the current transaction commits.
+
+    Call inside the transaction that marked the project dirty. Publishing never fails the
+    caller: with the broker down the project stays dirty and the sweep catches up.
+    """
+    transaction.on_commit(partial(_publish_recalculation, project_id), robust=True)
+
+
+def _publish_recalculation(project_id: int) -> None:
+    from scoring.tasks import recalculate_project
+
+    try:
+        # Another callback of the same burst may already have recalculated it (eager mode).
+        if not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
+            return
+        key = _coalescing_key(project_id)
+        delay = settings.SCORING_COALESCE_SECONDS
+        # One queued task per project per window: the rest of a burst finds the key taken.
+        if not cache.add(key, 1, timeout=delay + settings.SCORING_COALESCE_GRACE_SECONDS):
+            return
+        try:
+            recalculate_project.apply_async(args=[project_id], countdown=delay)
+        except BaseException:
+            cache.delete(key)
+            raise
+    except (BrokerError, RedisError, OSError) as error:
+        logger.warning(
+            "Could not enqueue the recalculation of project %s (%s); it stays marked and the "
+            "periodic sweep will recalculate it.",
+            project_id,
+            type(error).__name__,
+        )
+
+
+def _publish_sweep() -> None:
+    from scoring.tasks import sweep_dirty_projects
+
+    try:
+        sweep_dirty_projects.delay()
+    except (BrokerError, RedisError, OSError) as error:
+        logger.warning(
+            "Could not enqueue a sweep (%s); the periodic sweep will recalculate the projects.",
+            type(error).__name__,
+        )

@@ -1,0 +1,253 @@
+"""Recalculation from the database: snapshots, fingerprints, coalescing, broker outages."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import TestCase
+from django.urls import reverse
+
+from readiness.models import Project, ResponseStatus, Role
+from readiness.services import project_mark_for_recalculation
+from scoring import services, tasks
+from scoring.models import ScoringModel
+from tests.factories import (
+    AssessmentFactory,
+    ProjectFactory,
+    answers,
+    submitted_response,
+)
+
+pytestmark = pytest.mark.django_db
+
+END_USER_4 = answers(aw=(4, 4, 4), de=(4, 4, 4), kn=(4, 4, 4), ab=(4, 4, 4), re=(4, 4, 4), nps=9)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    cache.clear()
+
+
+def committed() -> object:
+    """Run the on-commit callbacks of the block, as a real commit would (tests never commit)."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def _submit(project: Project, values: dict[str, int | None] = END_USER_4) -> None:
+    """Submit one response the way the survey does: evidence and mark in one transaction."""
+    assessment = project.assessments.order_by("-opens_on").first()
+    with committed(), transaction.atomic():
+        submitted_response(assessment=assessment, role="end_user", values=values)
+        project_mark_for_recalculation(project_id=project.pk)
+
+
+class TestSnapshots:
+    def test_the_worked_example_from_the_database(self, worked_project: Project) -> None:
+        snapshot = services.project_recalculate(project_id=worked_project.pk)
+        # No usage data yet: usage is missing and the other weights re-weight to 100 %.
+        assert round(snapshot.score, 3) == 59.965
+        assert snapshot.band == "at_risk"
+        assert snapshot.flags == ["low_confidence"]
+        assert snapshot.responses == 3 and snapshot.response_rate == 1.0
+        assert snapshot.model_version == 1
+        means = snapshot.breakdown["groups"]["all"]["element_means"]
+        assert round(means["knowledge"], 3) == 2.778
+        assert snapshot.breakdown["missing_components"] == ["usage"]
+        worked_project.refresh_from_db()
+        assert not worked_project.needs_recalculation
+
+    def test_unchanged_inputs_store_nothing_new(self, worked_project: Project) -> None:
+        first = services.project_recalculate(project_id=worked_project.pk)
+        assert services.project_recalculate(project_id=worked_project.pk) is None
+        assert list(worked_project.snapshots.all()) == [first]
+
+    def test_new_evidence_stores_a_new_snapshot(self, worked_project: Project) -> None:
+        services.project_recalculate(project_id=worked_project.pk)
+        _submit(worked_project)
+        assert worked_project.snapshots.count() == 2
+        latest = worked_project.snapshots.latest()
+        assert latest.responses == 4
+
+    def test_drafts_never_count(self, worked_project: Project) -> None:
+        assessment = worked_project.assessments.get()
+        submitted_response(assessment=assessment, values=END_USER_4, status=ResponseStatus.DRAFT)
+        snapshot = services.project_recalculate(project_id=worked_project.pk)
+        assert snapshot.responses == 3
+        assert snapshot.breakdown["confidence"]["invitations"] == 4
+
+    def test_the_newest_assessment_with_a_submitted_response_is_used(
+        self, worked_project: Project
+    ) -> None:
+        later = AssessmentFactory(
+            project=worked_project,
+            name="Pre go-live",
+            opens_on=datetime.date(2026, 11, 1),
+            closes_on=None,
+        )
+        services.project_recalculate(project_id=worked_project.pk)
+        assert worked_project.snapshots.latest().assessment.name == "Kick-off baseline"
+        _submit(worked_project, END_USER_4)
+        snapshot = worked_project.snapshots.latest()
+        assert snapshot.assessment == later and snapshot.responses == 1
+
+    def test_a_project_without_evidence_has_not_enough_data(self, workspace) -> None:
+        project = ProjectFactory(account__workspace=workspace)
+        snapshot = services.project_recalculate(project_id=project.pk)
+        assert snapshot.score is None and snapshot.band == ""
+        assert snapshot.breakdown["score"] is None
+
+    def test_dont_know_answers_are_left_out(self, workspace) -> None:
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        submitted_response(
+            assessment=assessment, values=answers(aw=(None, None, None), de=(2, 2, 2))
+        )
+        snapshot = services.project_recalculate(project_id=project.pk)
+        means = snapshot.breakdown["groups"]["all"]["element_means"]
+        assert means["awareness"] is None and means["desire"] == 2.0
+        assert snapshot.breakdown["groups"]["all"]["barrier_distribution"]["desire"] == 1.0
+
+
+class TestScoringModelChanges:
+    def test_a_new_version_recalculates_open_projects_with_it(
+        self, worked_project: Project
+    ) -> None:
+        services.project_recalculate(project_id=worked_project.pk)
+        with committed():
+            revised = services.scoring_model_revise(
+                workspace=worked_project.workspace,
+                user=None,
+                weight_usage=0.0,
+                weight_adkar=100.0,
+            )
+        assert revised.version == 2
+        latest = worked_project.snapshots.latest()
+        assert latest.model_version == 2
+        assert round(latest.score, 3) == round((100 * 57.7778 + 25 * 69.4444 + 15 * 50) / 140, 3)
+
+    def test_unchanged_parameters_make_no_version(self, workspace) -> None:
+        current = services.scoring_model_ensure(workspace=workspace)
+        again = services.scoring_model_revise(
+            workspace=workspace, user=None, weight_adkar=current.weight_adkar
+        )
+        assert again == current and ScoringModel.objects.count() == 1
+
+    def test_invalid_parameters_change_nothing(self, workspace) -> None:
+        from django.core.exceptions import ValidationError
+
+        services.scoring_model_ensure(workspace=workspace)
+        with pytest.raises(ValidationError) as error:
+            services.scoring_model_revise(
+                workspace=workspace, user=None, ready_threshold=40.0, at_risk_threshold=60.0
+            )
+        assert error.value.messages == [
+            "The “At risk” threshold must be below the “Ready” threshold."
+        ]
+        assert ScoringModel.objects.filter(workspace=workspace).count() == 1
+
+
+class TestCoalescing:
+    def test_a_burst_of_triggers_enqueues_one_delayed_calculation(
+        self, worked_project: Project, settings
+    ) -> None:
+        settings.SCORING_COALESCE_SECONDS = 5
+        with mock.patch.object(tasks.recalculate_project, "apply_async") as enqueue:
+            for _ in range(10):
+                _submit(worked_project)
+        enqueue.assert_called_once_with(args=[worked_project.pk], countdown=5)
+        worked_project.refresh_from_db()
+        assert worked_project.needs_recalculation
+
+        tasks.recalculate_project.apply(args=[worked_project.pk])
+        worked_project.refresh_from_db()
+        assert not worked_project.needs_recalculation
+        assert worked_project.snapshots.get().responses == 13
+
+    def test_a_trigger_after_the_calculation_started_enqueues_again(
+        self, worked_project: Project
+    ) -> None:
+        with mock.patch.object(tasks.recalculate_project, "apply_async") as enqueue:
+            _submit(worked_project)
+            tasks.recalculate_project.apply(args=[worked_project.pk])
+            _submit(worked_project)
+        assert enqueue.call_count == 2
+
+    def test_a_task_that_runs_twice_gives_the_same_result(self, worked_project: Project) -> None:
+        Project.objects.filter(pk=worked_project.pk).update(needs_recalculation=True)
+        first = tasks.recalculate_project.apply(args=[worked_project.pk]).get()
+        second = tasks.recalculate_project.apply(args=[worked_project.pk]).get()
+        assert first is not None and second is None
+        assert worked_project.snapshots.count() == 1
+
+    def test_in_process_tasks_recalculate_once_per_burst(self, worked_project: Project) -> None:
+        # The embedded default runs tasks eagerly, on commit: one transaction with many
+        # triggers gives one calculation, and its result includes every response.
+        assessment = worked_project.assessments.get()
+        with mock.patch.object(
+            services, "projects_recalculate", wraps=services.projects_recalculate
+        ) as recalculate:
+            with committed(), transaction.atomic():
+                for _ in range(5):
+                    submitted_response(assessment=assessment, values=END_USER_4)
+                    project_mark_for_recalculation(project_id=worked_project.pk)
+        assert recalculate.call_count == 1
+        assert worked_project.snapshots.get().responses == 8
+
+
+class TestBrokerDown:
+    def test_the_submission_succeeds_and_the_sweep_repairs(
+        self, worked_project: Project, broker_down, caplog
+    ) -> None:
+        with caplog.at_level(logging.WARNING, logger="scoring.services"):
+            _submit(worked_project)
+        assert "the periodic sweep will recalculate it" in caplog.text
+        worked_project.refresh_from_db()
+        assert worked_project.needs_recalculation
+        assert not worked_project.snapshots.exists()
+        # The coalescing window is released, so the next trigger tries to publish again.
+        assert cache.get(f"scoring:recalculate:{worked_project.pk}") is None
+
+        assert tasks.sweep_dirty_projects.apply().get() == 1
+        worked_project.refresh_from_db()
+        assert not worked_project.needs_recalculation
+        assert worked_project.snapshots.get().responses == 4
+
+    def test_a_project_edit_succeeds_and_stays_marked(self, workspace, broker_down) -> None:
+        from tests.conftest import _client_for
+
+        project = ProjectFactory(account__workspace=workspace, licensed_seats=100)
+        client = _client_for(workspace, Role.CONSULTANT)
+        data = {
+            "account": project.account_id,
+            "name": project.name,
+            "product_name": project.product_name,
+            "status": project.status,
+            "licensed_seats": 120,
+            "tracked_features": "reports",
+        }
+        with committed():
+            response = client.post(reverse("readiness:project_edit", args=[project.pk]), data)
+        assert response.status_code == 302
+        project.refresh_from_db()
+        assert project.licensed_seats == 120 and project.needs_recalculation
+
+
+class TestSchedule:
+    def test_the_beat_schedule_runs_registered_tasks(self, settings) -> None:
+        from config.celery_app import app
+
+        schedule = settings.CELERY_BEAT_SCHEDULE
+        assert schedule["scoring-sweep-dirty-projects"]["schedule"] == 60.0
+        for entry in schedule.values():
+            assert entry["task"] in app.tasks
+
+    def test_the_nightly_run_recalculates_open_projects_only(self, workspace) -> None:
+        open_project = ProjectFactory(account__workspace=workspace, status="live")
+        closed = ProjectFactory(account__workspace=workspace, status="closed")
+        assert tasks.recalculate_open_projects.apply().get() == 1
+        assert open_project.snapshots.count() == 1 and not closed.snapshots.exists()
