@@ -64,8 +64,9 @@ def sections_of(invitation: Invitation) -> list[Section]:
 
 def _page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
     response = render(request, f"readiness/survey/{name}.html", context, status=status)
-    # The path holds the respondent's secret: keep it out of caches and other sites' logs.
-    response["Referrer-Policy"] = "no-referrer"
+    # The path holds the respondent's secret: keep it out of caches and other sites' logs
+    # ("same-origin", not "no-referrer": browsers then send "Origin: null", which fails CSRF).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -166,15 +167,17 @@ def step(request: HttpRequest, invitation: Invitation, context: dict, section: s
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
         answers = {item.code: request.POST.get(item.code, "") for item in current.items}
+        action = request.POST.get("action", "next")
+        # The draft remembers where to resume: the step the respondent is going to next.
+        resume_at = {"back": max(index - 1, 0), "later": index}.get(action, index + 1)
         try:
-            services.response_save_draft(invitation=invitation, answers=answers, step=index + 1)
+            services.response_save_draft(invitation=invitation, answers=answers, step=resume_at)
         except services.AlreadySubmitted:
             return redirect("survey:welcome", token=context["token"])
         except ValidationError as error:
             errors = error.message_dict
             values = answers
         else:
-            action = request.POST.get("action")
             if action == "back" and index > 0:
                 return redirect("survey:step", token=context["token"], section=slugs[index - 1])
             if action == "later":

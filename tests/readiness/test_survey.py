@@ -126,7 +126,7 @@ class TestSurveyPages:
 
     def test_survey_pages_keep_the_token_out_of_referrers_and_caches(self, client, invitation):
         response = client.get(link(invitation))
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         assert "no-store" in response["Cache-Control"]
 
 
