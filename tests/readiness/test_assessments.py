@@ -242,3 +242,31 @@ class TestDraftsAndSubmission:
         invitation = invite(open_assessment(opens_on=TODAY + datetime.timedelta(days=2)))
         with pytest.raises(services.SurveyUnavailable, match="not open yet"):
             services.response_save_draft(invitation=invitation, answers={"AW1": "4"}, step=1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_submitting_at_once_store_one_response() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    invitation = invite(open_assessment())
+    services.response_save_draft(invitation=invitation, answers={"AW1": "4"}, step=7)
+    start = Barrier(4)
+
+    def submit() -> str:
+        start.wait(timeout=10)
+        try:
+            services.response_submit(invitation=invitation)
+            return "stored"
+        except services.AlreadySubmitted:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(lambda _: submit(), range(4)))
+    assert outcomes == ["refused", "refused", "refused", "stored"]
+    assert Response.objects.filter(invitation=invitation).count() == 1

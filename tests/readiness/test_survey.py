@@ -257,3 +257,22 @@ class TestAssessmentPage:
             client.post(reverse("readiness:assessment_close", args=[assessment.pk])).status_code
             == 403
         )
+
+
+def test_configured_logging_writes_no_token_to_any_django_log(capsys, settings) -> None:
+    import logging.config
+
+    from django.utils.log import DEFAULT_LOGGING
+
+    settings.DEBUG = True  # Django's own console handler only prints under DEBUG
+    try:
+        # What runserver does: Django's defaults first, then the project's LOGGING.
+        logging.config.dictConfig(DEFAULT_LOGGING)
+        logging.config.dictConfig(base_settings.LOGGING)
+        logging.getLogger("django.request").warning("Not Found: %s", "/s/leak-me/awareness/")
+        logging.getLogger("django.server").warning('"GET %s" 404', "/s/leak-me/ HTTP/1.1")
+        printed = capsys.readouterr()
+        assert "leak-me" not in printed.out + printed.err
+        assert "/s/[redacted]/awareness/" in printed.err
+    finally:
+        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
