@@ -11,6 +11,7 @@ urlpatterns = [
     path("", readiness_views.home, name="home"),
     path("auth/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("s/", include("readiness.survey_urls")),
     path("", include("readiness.urls")),
     path("", include("scoring.urls")),
 ]
