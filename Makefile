@@ -30,9 +30,11 @@ run: seed
 	@echo "AdoptReady is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The browser tests drive Debian's Chromium; install it when missing (root) or say what to do.
+# The browser tests drive Debian's Chromium and inject axe-core (npm, pinned in package-lock.json);
+# install them when missing or stop with a message that says what to install.
 browser:
 	@bash scripts/ensure-browser.sh
+	@bash scripts/ensure-axe.sh
 
 test: install browser
 	$(BIN)/python -m pytest

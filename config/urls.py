@@ -12,6 +12,7 @@ urlpatterns = [
     path("", scoring_views.portfolio, name="home"),
     path("auth/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("s/", include("readiness.survey_urls")),
     path("", include("readiness.urls")),
     path("", include("scoring.urls")),
 ]

@@ -9,11 +9,13 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
 
+from readiness import csv_io
 from readiness.models import (
     Account,
     Assessment,
     AssessmentState,
     Project,
+    RespondentRole,
     Role,
     SurveyTemplate,
     Workspace,
@@ -27,6 +29,9 @@ def _helper(label: str, *layout: Any) -> FormHelper:
         helper.layout = Layout(*layout)
     helper.add_input(Submit("submit", label))
     return helper
+
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
 class DateInput(forms.DateInput):
@@ -241,3 +246,91 @@ class MemberAddForm(forms.Form):
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class InvitationForm(forms.Form):
+    """One respondent, added by hand."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=RespondentRole.choices)
+    department = forms.CharField(max_length=200, required=False)
+
+    def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.assessment = assessment
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter a valid e-mail address, like name@example.com."
+        )
+        self.helper = _helper(
+            "Invite",
+            Row(Column("name"), Column("email")),
+            Row(Column("role"), Column("department")),
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if self.assessment.invitations.filter(email=email).exists():
+            raise forms.ValidationError(f"{email} is already invited to this assessment.")
+        return email
+
+
+class InvitationListForm(forms.Form):
+    """A pasted or uploaded list of respondents, one per line."""
+
+    people = forms.CharField(
+        label="Paste a list",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Name, e-mail, role, department"}),
+        help_text="One person per line: name, e-mail, role (sponsor, manager or end_user), "
+        "department (optional). A header row is optional.",
+    )
+    file = forms.FileField(
+        label="…or upload a CSV file",
+        required=False,
+        help_text="Same columns, UTF-8, separated by commas, semicolons or tabs.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("Invite everyone on the list")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload = cleaned.get("file")
+        text = cleaned.get("people", "")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise forms.ValidationError("The file is too large: upload at most 2 MB at a time.")
+            try:
+                text = csv_io.decode(upload.read())
+            except ValueError as error:
+                raise forms.ValidationError(str(error)) from None
+        if not text.strip():
+            raise forms.ValidationError("Paste the list or choose a file.")
+        cleaned["rows"] = csv_io.read_person_list(text)
+        return cleaned
+
+
+class ResponseImportForm(forms.Form):
+    """A CSV of responses gathered outside the app, in the export's format."""
+
+    file = forms.FileField(
+        label="Responses file (CSV)",
+        help_text="The export's columns: name, email, role, department, then one column per "
+        "question code. Values 1–5 (or dont_know) for statements, 0–10 for NPS.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].error_messages["required"] = "Choose the CSV file to import."
+        self.helper = _helper("Import responses")
+
+    def clean_file(self) -> str:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is too large: upload at most 2 MB at a time.")
+        try:
+            return csv_io.decode(upload.read())
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
+from readiness import tokens
+from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
 from readiness.models import (
+    LEADERSHIP_ROLES,
     Account,
+    Answer,
     Assessment,
     Invitation,
+    ItemKind,
     Membership,
     Project,
+    RespondentRole,
+    Response,
     ResponseStatus,
     SurveyTemplate,
     Workspace,
@@ -77,7 +84,111 @@ def assessment_get(*, workspace: Workspace, assessment_id: int) -> Assessment:
 
 
 def invitation_list(*, assessment: Assessment) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(assessment=assessment)
+    """Return an assessment's invitations, each marked with whether a draft is saved."""
+    drafts = Response.objects.filter(invitation=OuterRef("pk"), status=ResponseStatus.DRAFT)
+    return Invitation.objects.filter(assessment=assessment).annotate(has_draft=Exists(drafts))
+
+
+def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
+    return get_in_workspace(
+        Invitation.objects.select_related("assessment", "assessment__project"),
+        workspace,
+        invitation_id,
+    )
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """Return the invitation whose personal link carries `token`, or None."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Invitation.objects.select_related(
+            "assessment", "assessment__template", "assessment__project__account"
+        )
+        .filter(token_hash=tokens.hash_token(token))
+        .first()
+    )
+
+
+def response_rates(*, assessment: Assessment) -> list[dict[str, object]]:
+    """Return invited, submitted and the response rate overall and per segment."""
+    submitted = Q(submitted_at__isnull=False)
+    leaders = Q(role__in=LEADERSHIP_ROLES)
+    users = Q(role=RespondentRole.END_USER)
+    counts = Invitation.objects.filter(assessment=assessment).aggregate(
+        all_invited=Count("pk"),
+        all_submitted=Count("pk", filter=submitted),
+        leadership_invited=Count("pk", filter=leaders),
+        leadership_submitted=Count("pk", filter=leaders & submitted),
+        end_users_invited=Count("pk", filter=users),
+        end_users_submitted=Count("pk", filter=users & submitted),
+    )
+    rates = []
+    for key, label in (
+        ("all", "Everyone"),
+        ("leadership", "Leadership"),
+        ("end_users", "End users"),
+    ):
+        invited, done = counts[f"{key}_invited"], counts[f"{key}_submitted"]
+        rate = 100 * done / invited if invited else None
+        rates.append(
+            {"key": key, "label": label, "invited": invited, "submitted": done, "rate": rate}
+        )
+    return rates
+
+
+def survey_draft_answers(*, invitation: Invitation) -> dict[str, Answer]:
+    """Return the invitation's draft answers by item code."""
+    answers = Answer.objects.filter(
+        response__invitation=invitation, response__status=ResponseStatus.DRAFT
+    ).select_related("item")
+    return {answer.item.code: answer for answer in answers}
+
+
+def survey_draft(*, invitation: Invitation) -> Response | None:
+    return Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT).first()
+
+
+def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[object]]]:
+    """Return the header and one row per submitted response: person columns, then item codes."""
+    codes = list(assessment.template.items.order_by("position").values_list("code", flat=True))
+    responses = (
+        Response.objects.filter(assessment=assessment, status=ResponseStatus.SUBMITTED)
+        .select_related("invitation")
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item")))
+        .order_by("invitation__name", "pk")
+    )
+    rows = []
+    for response in responses:
+        person = response.invitation
+        by_code = {answer.item.code: answer for answer in response.answers.all()}
+        cells: list[object] = [person.name, person.email, person.role, person.department]
+        for code in codes:
+            answer = by_code.get(code)
+            if answer is None:
+                cells.append("")
+            elif answer.dont_know:
+                cells.append(DONT_KNOW)
+            elif answer.value is not None:
+                cells.append(answer.value)
+            else:
+                cells.append(answer.text)
+        rows.append(cells)
+    return [*PERSON_COLUMNS, *codes], rows
+
+
+def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
+    """Return the free-text answers of the assessment's submitted responses, newest first."""
+    return (
+        Answer.objects.filter(
+            response__assessment=assessment,
+            response__status=ResponseStatus.SUBMITTED,
+            item__kind=ItemKind.TEXT,
+        )
+        .exclude(text="")
+        .select_related("response__invitation", "item")
+        .order_by("-response__submitted_at", "pk")
+    )
 
 
 def template_list(*, workspace: Workspace) -> QuerySet[SurveyTemplate]:

@@ -7,20 +7,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from readiness import selectors, services
+from readiness import csv_io, selectors, services, tasks
 from readiness.decorators import workspace_view
 from readiness.forms import (
     AccountForm,
     AssessmentForm,
+    InvitationForm,
+    InvitationListForm,
     MemberAddForm,
     MemberRoleForm,
     ProjectForm,
+    ResponseImportForm,
     TemplateWordingForm,
 )
 from readiness.middleware import SESSION_KEY
-from readiness.models import Membership, Role
+from readiness.models import Assessment, AssessmentState, Membership, Role
 from readiness.permissions import Action
 from scoring import selectors as scoring_selectors
 
@@ -146,12 +150,25 @@ def assessment_create(request: HttpRequest, project_id: int) -> HttpResponse:
 @workspace_view()
 def assessment_detail(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = selectors.assessment_get(workspace=request.workspace, assessment_id=assessment_id)
-    invitations = selectors.invitation_list(assessment=assessment)
-    return render(
-        request,
-        "readiness/assessment_detail.html",
-        {"assessment": assessment, "invitations": invitations},
-    )
+    return _assessment_page(request, assessment)
+
+
+def _assessment_page(
+    request: HttpRequest, assessment: Assessment, status: int = 200, **forms: object
+) -> HttpResponse:
+    """Render the consultant's assessment page, with any bound form that has errors."""
+    context = {
+        "assessment": assessment,
+        "invitations": selectors.invitation_list(assessment=assessment),
+        "rates": selectors.response_rates(assessment=assessment),
+        "concerns": selectors.concern_list(assessment=assessment),
+        "due_reminders": services.invitations_due_reminder(assessment=assessment).count(),
+        "invitation_form": InvitationForm(assessment=assessment),
+        "list_form": InvitationListForm(),
+        "import_form": ResponseImportForm(),
+        **forms,
+    }
+    return render(request, "readiness/assessment_detail.html", context, status=status)
 
 
 @workspace_view(Action.RUN_ASSESSMENTS)
@@ -244,3 +261,190 @@ def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("readiness:member_list")
+
+
+# --- Assessment lifecycle, invitations and responses --------------------------------------
+
+
+def _assessment(request: HttpRequest, assessment_id: int) -> Assessment:
+    return selectors.assessment_get(workspace=request.workspace, assessment_id=assessment_id)
+
+
+def _back(assessment: Assessment) -> HttpResponse:
+    return redirect("readiness:assessment_detail", assessment_id=assessment.pk)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def assessment_open(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    try:
+        services.assessment_open(assessment=assessment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The assessment is open. Send the invitations when ready.")
+    return _back(assessment)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def assessment_close(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    try:
+        services.assessment_close(assessment=assessment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The assessment is closed: its links no longer take answers.")
+    return _back(assessment)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def invitations_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    if assessment.state != AssessmentState.OPEN:
+        messages.error(request, "Open the assessment before sending invitations.")
+        return _back(assessment)
+    unsent = assessment.invitations.filter(sent_at__isnull=True, submitted_at__isnull=True).count()
+    if not unsent:
+        messages.info(request, "Everyone has already been sent an invitation.")
+        return _back(assessment)
+    tasks.send_invitations.delay_on_commit(assessment.pk)
+    messages.success(request, f"Invitations are on their way to {unsent} people.")
+    return _back(assessment)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def reminders_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    if assessment.state != AssessmentState.OPEN:
+        messages.error(request, "Only an open assessment's invitees can be reminded.")
+        return _back(assessment)
+    due = services.invitations_due_reminder(assessment=assessment).count()
+    if not due:
+        messages.info(
+            request,
+            "No one is due a reminder: everyone has submitted, was reminded less than "
+            f"{assessment.reminder_interval_days} day(s) ago, or had {assessment.max_reminders} "
+            "reminders already.",
+        )
+        return _back(assessment)
+    tasks.send_reminders.delay_on_commit(assessment.pk)
+    messages.success(request, f"Reminders are on their way to {due} people.")
+    return _back(assessment)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def invitation_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    form = InvitationForm(request.POST or None, assessment=assessment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_add_list(
+                assessment=assessment,
+                rows=[csv_io.Row(1, {**form.cleaned_data})],
+            )[0]
+        except ValidationError as error:
+            form.add_error(None, " ".join(error.messages))
+        else:
+            messages.success(request, f"{invitation.name} is invited.")
+            return _back(assessment)
+    title = f"Invite someone to {assessment.name}"
+    return render(request, "readiness/form_page.html", {"form": form, "title": title})
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def invitation_add_list(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    form = InvitationListForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = services.invitation_add_list(
+                assessment=assessment, rows=form.cleaned_data["rows"]
+            )
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, f"{len(added)} people invited.")
+            return _back(assessment)
+    context = {
+        "form": form,
+        "errors": errors,
+        "assessment": assessment,
+        "title": f"Invite a list to {assessment.name}",
+        "nothing_done": "Nobody was invited: correct these lines and try again.",
+    }
+    return render(request, "readiness/upload_page.html", context, status=400 if errors else 200)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def responses_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    form = ResponseImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.responses_import(
+                assessment=assessment, text=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(
+                request,
+                f"{result.imported} responses imported"
+                + (
+                    f", {result.invited} people added to the invitations."
+                    if result.invited
+                    else "."
+                ),
+            )
+            return _back(assessment)
+    context = {
+        "form": form,
+        "errors": errors,
+        "assessment": assessment,
+        "title": f"Import responses into {assessment.name}",
+        "nothing_done": "Nothing was imported: correct the file and upload it again.",
+    }
+    return render(request, "readiness/upload_page.html", context, status=400 if errors else 200)
+
+
+@workspace_view(Action.EXPORT)
+def responses_export(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    header, rows = selectors.response_export(assessment=assessment)
+    response = HttpResponse(csv_io.write_csv(header, rows), content_type="text/csv; charset=utf-8")
+    filename = slugify(f"{assessment.project.name}-{assessment.name}") or "responses"
+    response["Content-Disposition"] = f'attachment; filename="{filename}-responses.csv"'
+    return response
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def invitation_link(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)
+    link = services.invitation_link(invitation=invitation)
+    response = render(
+        request, "readiness/invitation_link.html", {"invitation": invitation, "link": link}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)
+    assessment = invitation.assessment
+    if invitation.submitted_at is not None:
+        messages.info(request, f"{invitation.name} has already submitted; nothing was sent.")
+    elif assessment.state != AssessmentState.OPEN:
+        messages.error(request, "Open the assessment before sending invitations.")
+    else:
+        tasks.send_invitations.delay_on_commit(assessment.pk, [invitation.pk], resend=True)
+        messages.success(request, f"The invitation is on its way to {invitation.email} again.")
+    return _back(assessment)

@@ -6,6 +6,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from readiness.models import Role, Workspace
@@ -31,6 +32,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Start every test with an empty cache (rate-limit counters live there)."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "scoring.tasks.recalculate_open_projects",
         "schedule": crontab(hour=2, minute=30),
     },
+    "close-overdue-assessments": {
+        "task": "readiness.tasks.close_overdue_assessments",
+        "schedule": 60 * 60,
+    },
+    "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
 }
 
 # --- Scoring -------------------------------------------------------------------------------
@@ -182,17 +187,33 @@ SCORING_COALESCE_SECONDS = env.int("SCORING_COALESCE_SECONDS", default=5)
 # How long the coalescing key outlives the delay, in case the queued task is lost.
 SCORING_COALESCE_GRACE_SECONDS = 60
 
+# --- Survey links --------------------------------------------------------------------------
+
+# A client that asks for this many unknown survey links within the window gets 429 pages.
+SURVEY_UNKNOWN_LINK_LIMIT = env.int("SURVEY_UNKNOWN_LINK_LIMIT", default=20)
+SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 60)
+
 # --- Logging -------------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Survey links carry a secret token: every handler drops it from request paths.
+    "filters": {"redact_survey_tokens": {"()": "readiness.log_filters.RedactSurveyTokens"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_survey_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # WeasyPrint logs every rendering step at INFO; its warnings are what matter.
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # Replaces Django's own DEBUG-only console handler, which would print paths unfiltered.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # WeasyPrint logs every rendering step at INFO; its warnings are what matter.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.mail import get_connection
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from readiness import services
 from readiness.models import (
+    LEADERSHIP_ROLES,
     Assessment,
     AssessmentState,
+    Invitation,
+    ItemKind,
     Project,
     ProjectStatus,
     Role,
@@ -74,6 +79,12 @@ DEMO_ACCOUNTS = (
             ("Store operations pilot", "RouteWise", ProjectStatus.PLANNING, 40, 10),
             ("Finance close (2025)", "LedgerOne", ProjectStatus.CLOSED, 30, -400),
         ],
+    ),
+    (
+        "Evergreen Foods",
+        "EVG-005",
+        "Food & beverage",
+        [("Warehouse mobile app", "StockPilot", ProjectStatus.LIVE, 80, -150)],
     ),
 )
 
@@ -174,7 +185,7 @@ def _seed_scores(*, workspace: Workspace) -> None:
 
 
 def _seed_assessments(*, project: Project, template: SurveyTemplate, today: datetime.date) -> None:
-    """Give a project the assessments its stage would have, each with invitations."""
+    """Give a project the assessments its stage would have, with invitations and answers."""
     if project.status == ProjectStatus.PLANNING:
         rounds = [("Kick-off baseline", AssessmentState.DRAFT, 0)]
     elif project.status == ProjectStatus.IMPLEMENTING:
@@ -192,9 +203,8 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
         assessment = services.assessment_create(
             project=project, template=template, name=name, opens_on=opens_on, closes_on=closes_on
         )
-        Assessment.objects.filter(pk=assessment.pk).update(state=state)
         domain = project.account.name.split()[0].lower() + ".example"
-        for person, role, department in DEMO_PEOPLE:
+        invitations = [
             services.invitation_create(
                 assessment=assessment,
                 name=person,
@@ -202,3 +212,139 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
                 role=role,
                 department=department,
             )
+            for person, role, department in DEMO_PEOPLE
+        ]
+        if state != AssessmentState.DRAFT:
+            _seed_answers(assessment=assessment, invitations=invitations, state=state, today=today)
+
+
+# Answer ranges per demo profile: (leadership, end users), each {dimension or "nps": choices}.
+# Generated with a fixed seed per assessment, so every run gives the same answers.
+LIKERT_LOW, LIKERT_MID, LIKERT_HIGH = (2, 3, 3, 4), (3, 3, 4, 4), (4, 4, 5, 5, 5)
+PROFILES: dict[tuple[str, str], tuple[dict, dict]] = {
+    # READY, and stronger at the second round than at the kick-off.
+    ("Fleet planning rollout", "Kick-off baseline"): (
+        {"*": (3, 4, 4, 4), "nps": (7, 8, 9)},
+        {"*": (3, 3, 4, 4), "nps": (6, 7, 8, 9)},
+    ),
+    ("Fleet planning rollout", "Pre go-live"): (
+        {"*": (4, 5, 5), "nps": (9, 10, 10)},
+        {"*": (4, 4, 5, 5), "nps": (8, 9, 9, 10, 10)},
+    ),
+    # LEADERSHIP GAP: leaders ready, end users lack knowledge and ability.
+    ("Clinical scheduling", "Kick-off baseline"): (
+        {"*": LIKERT_HIGH, "nps": (8, 9, 10)},
+        {
+            "*": (2, 3, 3),
+            "awareness": (4, 4, 5),
+            "desire": (3, 4, 4),
+            "knowledge": (1, 2, 2, 3),
+            "ability": (1, 2, 2, 3),
+            "nps": (3, 5, 6, 7, 8),
+        },
+    ),
+    # FORCED ADOPTION: middling readiness, end users would not recommend the product.
+    ("Shop-floor analytics", "Kick-off baseline"): (
+        {"*": LIKERT_MID, "nps": (6, 7, 8)},
+        {"*": LIKERT_LOW, "nps": (2, 4, 5, 6)},
+    ),
+    ("Shop-floor analytics", "Pre go-live"): (
+        {"*": LIKERT_MID, "nps": (6, 7, 8, 9)},
+        {"*": (2, 3, 3, 4), "nps": (0, 2, 3, 4, 5, 6, 6, 7)},
+    ),
+    # SAY-DO GAP: end users say they know and can, yet usage stays low.
+    ("Warehouse mobile app", "Kick-off baseline"): (
+        {"*": LIKERT_MID, "nps": (6, 7, 8)},
+        {"*": LIKERT_MID, "knowledge": (3, 4, 4), "ability": (3, 4, 4), "nps": (6, 7, 8)},
+    ),
+    ("Warehouse mobile app", "Pre go-live"): (
+        {"*": (3, 4, 4, 5), "nps": (7, 8, 9)},
+        {"*": (3, 4, 4, 5), "knowledge": (4, 5, 5), "ability": (4, 5, 5), "nps": (6, 7, 8, 9)},
+    ),
+}
+DEFAULT_PROFILE = ({"*": LIKERT_MID, "nps": (5, 6, 7, 8)}, {"*": LIKERT_MID, "nps": (5, 6, 7, 8)})
+
+CONCERNS = (
+    "We are short of people during the switch-over weeks.",
+    "The training dates clash with our busiest season.",
+    "I am not sure who to ask when something goes wrong.",
+    "The old spreadsheets will keep being used in parallel.",
+    "Will the mobile screens work in the warehouse with gloves on?",
+    "Management has not said what happens to the current process.",
+    "It feels like one more tool on top of everything else.",
+)
+
+
+def _answers(template: SurveyTemplate, ranges: dict, rng: random.Random) -> dict[str, str]:
+    answers = {}
+    for item in template.items.all():
+        if item.kind == ItemKind.TEXT:
+            if rng.random() < 0.4:
+                answers[item.code] = rng.choice(CONCERNS)
+        elif item.kind == ItemKind.NPS:
+            answers[item.code] = str(rng.choice(ranges["nps"]))
+        elif rng.random() < 0.04:
+            answers[item.code] = "dont_know"
+        else:
+            answers[item.code] = str(rng.choice(ranges.get(item.dimension, ranges["*"])))
+    return answers
+
+
+def _seed_answers(
+    *,
+    assessment: Assessment,
+    invitations: list[Invitation],
+    state: str,
+    today: datetime.date,
+) -> None:
+    """Open, send, answer (and close) an assessment the way its respondents would have."""
+    project = assessment.project
+    rng = random.Random(f"{project.name}/{assessment.name}")
+    leaders_profile, users_profile = PROFILES.get((project.name, assessment.name), DEFAULT_PROFILE)
+    day = datetime.datetime.combine(assessment.opens_on, datetime.time(9), tzinfo=datetime.UTC)
+    real_now = timezone.now()
+
+    def at(days: float) -> datetime.datetime:
+        return min(day + datetime.timedelta(days=days), real_now)
+
+    services.assessment_open(assessment=assessment, now=at(0))
+    # The demo goes through the real sending path but its e-mails are dropped, not printed.
+    mail = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    services.invitations_send(assessment_id=assessment.pk, now=at(0), connection=mail)
+
+    leaders = [inv for inv in invitations if inv.role in LEADERSHIP_ROLES]
+    users = [inv for inv in invitations if inv.role not in LEADERSHIP_ROLES]
+    low_turnout = project.status == ProjectStatus.CLOSED
+    if low_turnout:  # LOW CONFIDENCE: only a handful answered
+        submitters = (
+            leaders[:2] + users[:2]
+            if assessment.name == "Kick-off baseline"
+            else (leaders[:1] + users[:2])
+        )
+        drafts: list[Invitation] = []
+    elif state == AssessmentState.OPEN:
+        submitters, drafts = leaders[:3] + users[:5], users[5:7]
+    else:
+        submitters, drafts = leaders + users[:6], []
+    sections = len({item.dimension for item in assessment.template.items.all()}) - 1
+    for number, invitation in enumerate(submitters):
+        profile = leaders_profile if invitation.role in LEADERSHIP_ROLES else users_profile
+        answers = _answers(assessment.template, profile, rng)
+        when = at(1 + number * 0.8)
+        services.response_save_draft(
+            invitation=invitation, answers=answers, step=sections, now=when
+        )
+        services.response_submit(invitation=invitation, now=when)
+        if number == len(submitters) // 2:
+            services.reminders_send(assessment_id=assessment.pk, now=at(5), connection=mail)
+    for invitation in drafts:
+        answers = _answers(assessment.template, users_profile, rng)
+        first_steps = {code: value for code, value in answers.items() if code[:2] in {"AW", "DE"}}
+        services.response_save_draft(invitation=invitation, answers=first_steps, step=2, now=at(6))
+    if state == AssessmentState.CLOSED:
+        services.assessment_close(
+            assessment=assessment,
+            now=datetime.datetime.combine(
+                assessment.closes_on, datetime.time(18), tzinfo=datetime.UTC
+            ),
+        )
