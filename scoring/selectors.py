@@ -409,14 +409,8 @@ def _portfolio_ordering(sort: str) -> list[object]:
         "last_usage": "last_usage_on",
     }.get(key, "latest_score")
     if field == "name":
-        primary = (
-            [Lower("account__name").desc(), Lower("name").desc()]
-            if descending
-            else [
-                Lower("account__name"),
-                Lower("name"),
-            ]
-        )
+        names = [Lower("name"), Lower("account__name")]
+        primary = [name.desc() for name in names] if descending else names
     else:
         # Projects without the figure go last in both directions: they need data, not sorting.
         expression = F(field)
