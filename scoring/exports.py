@@ -7,8 +7,11 @@ queries as the pages they mirror.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from collections.abc import Iterable, Sequence
+
+from django.utils import timezone
 
 from readiness.csv_io import neutralize
 from readiness.models import Project
@@ -70,7 +73,7 @@ def portfolio_csv(projects: Iterable[Project]) -> str:
             ", ".join(engine.FLAG_LABELS.get(code, code) for code in project.latest_flags or []),
             _percent(project.latest_response_rate),
             project.last_usage_on.isoformat() if project.last_usage_on else "",
-            project.latest_at.isoformat() if project.latest_at else "",
+            _timestamp(project.latest_at),
         )
         for project in projects
     )
@@ -107,7 +110,7 @@ def history_csv(snapshots: Iterable[ScoreSnapshot]) -> str:
         groups = breakdown.get("groups") or {}
         rows.append(
             (
-                snapshot.created_at.isoformat(),
+                _timestamp(snapshot.created_at),
                 snapshot.assessment.name if snapshot.assessment else "",
                 snapshot.model_version,
                 snapshot.score,
@@ -130,6 +133,11 @@ def _group_cells(group: dict | None) -> tuple[object, object]:
     if group.get("suppressed"):
         return (SUPPRESSED, SUPPRESSED)
     return (_blank(group.get("adkar_index")), _blank(group.get("sentiment_index")))
+
+
+def _timestamp(moment: datetime.datetime | None) -> str:
+    """Return a moment in the site's time zone, to the second, as the pages show it."""
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else ""
 
 
 def _owner_name(project: Project) -> str:

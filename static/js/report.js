@@ -6,8 +6,17 @@
   if (!source || typeof Chart === "undefined") return;
   const charts = JSON.parse(source.textContent);
   // Colour-blind-safe (Okabe–Ito) colours; NPS uses green, grey and red as people expect.
+  // Each group keeps its colour in every chart.
   const palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9"];
-  const npsColours = { Promoters: "#198754", Passives: "#adb5bd", Detractors: "#dc3545" };
+  const namedColours = {
+    "All respondents": "#0072B2",
+    Leadership: "#E69F00",
+    "End users": "#009E73",
+    Promoters: "#198754",
+    Passives: "#adb5bd",
+    Detractors: "#dc3545",
+    "Licensed seats": "#6c757d",
+  };
 
   // Draw the barrier threshold as a dashed horizontal line across the plot area.
   const barrierLine = {
@@ -34,7 +43,7 @@
   function build(canvas, spec) {
     const horizontal = spec.indexAxis === "y";
     const datasets = spec.datasets.map((dataset, index) => {
-      const colour = npsColours[dataset.label] || palette[index % palette.length];
+      const colour = namedColours[dataset.label] || palette[index % palette.length];
       return {
         label: dataset.label,
         data: dataset.data,
