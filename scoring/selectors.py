@@ -466,7 +466,12 @@ def concerns_for_snapshot(*, snapshot: ScoreSnapshot) -> list[str]:
 
 
 def usage_monthly_trend(*, project: Project) -> list[dict[str, object]]:
-    """Return the project's monthly usage, oldest first; empty until usage is imported."""
+    """Return the project's monthly usage, oldest first, for the report's trend.
+
+    Each month is {label, active_users, licensed_seats, utilization, active_days,
+    features_used}. The usage import issue provides the series
+    (scoring/usage_metrics.usage_monthly_series); until then no project has usage.
+    """
     return []
 
 
