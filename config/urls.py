@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from readiness import views as readiness_views
+from scoring import views as scoring_views
 
 urlpatterns = [
-    path("", readiness_views.home, name="home"),
+    # The CSM's portfolio is everyone's home page.
+    path("", scoring_views.portfolio, name="home"),
     path("auth/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("s/", include("readiness.survey_urls")),

@@ -29,11 +29,6 @@ from readiness.permissions import Action
 from scoring import selectors as scoring_selectors
 
 
-@workspace_view()
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("readiness:project_list")
-
-
 @login_required
 @require_POST
 def workspace_switch(request: HttpRequest) -> HttpResponse:

@@ -68,7 +68,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
 
 
 # Bump when the shape of `ScoreResult.as_dict()` changes, so readers can tell old snapshots.
-BREAKDOWN_SCHEMA = 1
+BREAKDOWN_SCHEMA = 2
 
 
 # Figures are sums and means of floats: 55 can come out as 55.000000000001. Comparisons with a
@@ -170,6 +170,7 @@ class GroupFigures:
     nps: float | None
     sentiment_index: float | None
     barrier_distribution: Mapping[str, float] | None
+    nps_counts: Mapping[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,7 @@ class ScoreResult:
 
 def _group_dict(group: GroupFigures) -> dict[str, Any]:
     data = asdict(group)
-    for key in ("element_means", "barrier_distribution"):
+    for key in ("element_means", "barrier_distribution", "nps_counts"):
         if data[key] is not None:
             data[key] = dict(data[key])
     return data
@@ -315,6 +316,17 @@ def net_promoter_score(answers: Sequence[int]) -> float | None:
     return 100.0 * (promoters - detractors) / len(answers)
 
 
+def nps_counts(answers: Sequence[int]) -> dict[str, int]:
+    """Return how many answers are promoters (9–10), passives (7–8) and detractors (0–6)."""
+    promoters = sum(1 for answer in answers if answer >= 9)
+    detractors = sum(1 for answer in answers if answer <= 6)
+    return {
+        "promoters": promoters,
+        "passives": len(answers) - promoters - detractors,
+        "detractors": detractors,
+    }
+
+
 def group_figures(
     group: str, respondents: Sequence[Respondent], model: ModelParameters
 ) -> GroupFigures:
@@ -322,12 +334,13 @@ def group_figures(
     count = len(respondents)
     minimum = 1 if group == GROUP_ALL else model.min_group_size
     if count < minimum:
-        return GroupFigures(group, count, True, None, None, None, None, None, None)
+        return GroupFigures(group, count, True, None, None, None, None, None, None, None)
     elements = [element_scores(respondent) for respondent in respondents]
     means = {dimension: _mean(e[dimension] for e in elements) for dimension in ADKAR}
     present = [to100(mean) for mean in means.values() if mean is not None]
     leadership = _mean(leadership_score(respondent) for respondent in respondents)
-    nps = net_promoter_score([r.nps for r in respondents if r.nps is not None])
+    nps_answers = [r.nps for r in respondents if r.nps is not None]
+    nps = net_promoter_score(nps_answers)
     barriers = [barrier_point(e, model.barrier_max) for e in elements]
     return GroupFigures(
         group=group,
@@ -339,6 +352,7 @@ def group_figures(
         nps=nps,
         sentiment_index=(nps + 100.0) / 2.0 if nps is not None else None,
         barrier_distribution={point: barriers.count(point) / count for point in BARRIER_POINTS},
+        nps_counts=nps_counts(nps_answers),
     )
 
 

@@ -137,8 +137,12 @@ def submitted_response(
     role: str = "end_user",
     values: Mapping[str, int | None],
     status: str = ResponseStatus.SUBMITTED,
+    concern: str = "",
 ) -> Response:
-    """Invite one respondent to `assessment` and store their response with `values` by code."""
+    """Invite one respondent to `assessment` and store their response with `values` by code.
+
+    `concern` is the free-text answer to the CON item, when given.
+    """
     invitation = InvitationFactory(assessment=assessment, role=role)
     response = Response.objects.create(
         workspace_id=assessment.workspace_id,
@@ -152,6 +156,8 @@ def submitted_response(
         Answer(response=response, item=items[code], value=value, dont_know=value is None)
         for code, value in values.items()
     )
+    if concern:
+        Answer.objects.create(response=response, item=items["CON"], text=concern)
     return response
 
 

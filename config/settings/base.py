@@ -213,5 +213,8 @@ LOGGING = {
         # Replaces Django's own DEBUG-only console handler, which would print paths unfiltered.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # WeasyPrint logs every rendering step at INFO; its warnings are what matter.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

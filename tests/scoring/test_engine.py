@@ -117,6 +117,12 @@ class TestWorkedExample:
             "nps": None,
             "sentiment_index": None,
             "barrier_distribution": None,
+            "nps_counts": None,
+        }
+        assert data["groups"]["all"]["nps_counts"] == {
+            "promoters": 1,
+            "passives": 1,
+            "detractors": 1,
         }
         assert data["confidence"] == {"responses": 3, "invitations": 3, "response_rate": 1.0}
 
