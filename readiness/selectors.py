@@ -178,7 +178,11 @@ def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[obj
 
 
 def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
-    """Return the free-text answers of the assessment's submitted responses, newest first."""
+    """Return the free-text answers of the assessment's submitted responses.
+
+    Sorted by text rather than by time or person, so that the list alone does not tell who
+    wrote what.
+    """
     return (
         Answer.objects.filter(
             response__assessment=assessment,
@@ -186,8 +190,7 @@ def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
             item__kind=ItemKind.TEXT,
         )
         .exclude(text="")
-        .select_related("response__invitation", "item")
-        .order_by("-response__submitted_at", "pk")
+        .order_by("text", "pk")
     )
 
 
