@@ -22,6 +22,7 @@ from readiness.forms import (
 from readiness.middleware import SESSION_KEY
 from readiness.models import Membership, Role
 from readiness.permissions import Action
+from scoring import selectors as scoring_selectors
 
 
 @workspace_view()
@@ -98,7 +99,11 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(
         request,
         "readiness/project_detail.html",
-        {"project": project, "assessments": assessments},
+        {
+            "project": project,
+            "assessments": assessments,
+            "usage": scoring_selectors.usage_panel(project=project),
+        },
     )
 
 
