@@ -364,8 +364,9 @@ class CheckedReader(io.RawIOBase):
                     self.decoder.decode(b"", final=True)
                 except UnicodeDecodeError:
                     raise FileRefused.single(NOT_UTF8.format(line=self.newlines + 1)) from None
-                # Trailing empty lines are dropped; the last line keeps one newline.
-                return b"\n" if self.held else b""
+                # Trailing empty lines are dropped; the last line keeps one newline of its style
+                # (PostgreSQL refuses a file whose line endings change).
+                return self.held[:2] if self.held.startswith(b"\r\n") else self.held[:1]
             self.bytes_read += len(chunk)
             self._check(chunk)
             if self.on_progress is not None:

@@ -249,6 +249,9 @@ def load_postgres(
             project_ids = tuple(sorted(row[0] for row in cursor.fetchall()))
         else:
             project_ids = (usage_import.project_id,)
+        # ON COMMIT DROP alone would keep the raw values until an outer transaction ends.
+        temporary = [staging] + [f"usage_lookup_{column}_{tag}" for column in values]
+        cursor.execute(f"DROP TABLE {', '.join(temporary)}")
     return LoadResult(total, imported, project_ids)
 
 
@@ -312,10 +315,11 @@ def _fill_lookup(
     )
     with connection.chunked_cursor() as distinct:
         distinct.execute(f"SELECT DISTINCT {raw} FROM {staging} s")
-        # One COPY per batch: a connection cannot fetch from a cursor while a COPY is open.
+        # Checks (which may query accounts) run before each batch's COPY: a connection runs
+        # no other statement while a COPY is open.
         while batch := distinct.fetchmany(_FETCH_SIZE):
+            checked = [(value, *check(value)) for (value,) in batch]
             with cursor.copy(f"COPY {lookup} (raw, value, error) FROM STDIN") as copy:
-                for (value,) in batch:
-                    clean, message = check(value)
+                for value, clean, message in checked:
                     copy.write_row([value, None if message else clean, message])
     cursor.execute(f"ANALYZE {lookup}")

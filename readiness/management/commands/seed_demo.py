@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from readiness import services
 from readiness.models import (
+    Account,
     Assessment,
     AssessmentState,
     Project,
@@ -20,6 +22,9 @@ from readiness.models import (
     SurveyTemplate,
     Workspace,
 )
+from scoring.models import UsageEvent
+from scoring.services import usage_import_run_now
+from scoring.usage_generator import UsageProfile, csv_bytes
 
 DEMO_WORKSPACE = "demo"
 OTHER_WORKSPACE = "globex-partners"
@@ -109,9 +114,18 @@ class Command(BaseCommand):
 
 
 def seed() -> bool:
-    """Create the demo data unless it exists; return whether anything was created."""
-    if Workspace.objects.filter(slug=DEMO_WORKSPACE).exists():
-        return False
+    """Create whatever part of the demo data is missing; return whether anything was created."""
+    created = False
+    if not Workspace.objects.filter(slug=DEMO_WORKSPACE).exists():
+        _seed_workspaces()
+        created = True
+    workspace = Workspace.objects.get(slug=DEMO_WORKSPACE)
+    created |= _seed_evergreen(workspace=workspace)
+    created |= _seed_usage(workspace=workspace)
+    return created
+
+
+def _seed_workspaces() -> None:
     today = timezone.localdate()
     workspace = services.workspace_create(name="Northwind Consulting", slug=DEMO_WORKSPACE)
     other = services.workspace_create(name="Globex Partners", slug=OTHER_WORKSPACE)
@@ -159,7 +173,70 @@ def seed() -> bool:
                 tracked_features=DEMO_FEATURES,
             )
             _seed_assessments(project=project, template=template, today=today)
+
+
+def _seed_evergreen(*, workspace: Workspace) -> bool:
+    """Add the Evergreen Foods account and its project when missing (get-or-create)."""
+    if Account.objects.filter(workspace=workspace, external_id="EVG-005").exists():
+        return False
+    account = services.account_create(
+        workspace=workspace,
+        name="Evergreen Foods",
+        external_id="EVG-005",
+        industry="Food & beverage",
+        owner=get_user_model().objects.filter(username="csm").first(),
+    )
+    kickoff = timezone.localdate() - datetime.timedelta(days=150)
+    services.project_create(
+        workspace=workspace,
+        account=account,
+        name="Warehouse mobile app",
+        product_name="StockPilot",
+        status=ProjectStatus.LIVE,
+        licensed_seats=80,
+        kickoff_date=kickoff,
+        golive_date=kickoff + datetime.timedelta(days=90),
+        tracked_features=DEMO_FEATURES,
+    )
     return True
+
+
+# account external id, project, people who use it, days of history, features used, seed
+DEMO_USAGE = (
+    ("ACME-001", "Fleet planning rollout", 85, 150, DEMO_FEATURES, 101),
+    ("BLUE-002", "Clinical scheduling", 30, 110, DEMO_FEATURES, 102),
+    ("COB-003", "Shop-floor analytics", 56, 180, DEMO_FEATURES, 103),
+    ("EVG-005", "Warehouse mobile app", 12, 120, ["reports"], 104),
+)
+
+
+def _seed_usage(*, workspace: Workspace) -> bool:
+    """Import generated usage (through the normal import path) into projects that have none."""
+    created = False
+    end = timezone.localdate() - datetime.timedelta(days=1)
+    for external_id, project_name, users, days, features, seed_number in DEMO_USAGE:
+        project = Project.objects.filter(
+            workspace=workspace, account__external_id=external_id, name=project_name
+        ).first()
+        if project is None or UsageEvent.objects.filter(project=project).exists():
+            continue
+        profile = UsageProfile(
+            users=users,
+            days=days,
+            end=end,
+            features=tuple(features),
+            light_user_share=0.1,
+            seed=seed_number,
+            domain=f"{external_id.split('-')[0].lower()}.example",
+        )
+        usage_import_run_now(
+            workspace=workspace,
+            project=project,
+            file_name=f"{external_id.lower()}-usage.csv",
+            source=io.BytesIO(csv_bytes(profile)),
+        )
+        created = True
+    return created
 
 
 def _seed_assessments(*, project: Project, template: SurveyTemplate, today: datetime.date) -> None:
