@@ -23,6 +23,10 @@ class UsageUploadForm(forms.Form):
         label="Usage file (CSV or XLSX)",
         help_text="Columns: date, user, feature, count. You can map other column names next.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+        error_messages={
+            "empty": uf.EMPTY_FILE,
+            "required": "Choose a CSV or XLSX file to upload.",
+        },
     )
 
     def clean_file(self) -> Any:

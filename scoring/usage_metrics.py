@@ -154,7 +154,7 @@ def _window_filter(spans: dict[int, tuple[datetime.date, datetime.date]]) -> Q:
 def usage_monthly_series(
     *, project_ids: Iterable[int], months: int = 12
 ) -> dict[int, list[UsageMonth]]:
-    """Return each project's last `months` calendar months with usage, oldest first (2 queries)."""
+    """Return each project's last `months` calendar months with usage, oldest first (3 queries)."""
     seats = dict(
         Project.objects.filter(pk__in=list(project_ids)).values_list("pk", "licensed_seats")
     )
