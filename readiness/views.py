@@ -29,6 +29,11 @@ from readiness.permissions import Action
 from scoring import selectors as scoring_selectors
 
 
+@workspace_view()
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("readiness:project_list")
+
+
 @login_required
 @require_POST
 def workspace_switch(request: HttpRequest) -> HttpResponse:
@@ -99,7 +104,12 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(
         request,
         "readiness/project_detail.html",
-        {"project": project, "assessments": assessments, "score": score},
+        {
+            "project": project,
+            "assessments": assessments,
+            "score": score,
+            "usage": scoring_selectors.usage_panel(project=project),
+        },
     )
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db.models import (
     Count,
     DateField,
@@ -42,8 +44,17 @@ from readiness.models import (
     TemplateItem,
     Workspace,
 )
+from readiness.selectors import get_in_workspace
 from scoring import engine
-from scoring.models import ScoreSnapshot, ScoringModel
+from scoring import usage_files as uf
+from scoring.models import ScoreSnapshot, ScoringModel, UsageImport, UsageImportState
+from scoring.usage_files import PREVIEW_ROWS, progress_cache_key
+from scoring.usage_metrics import (
+    UsageMonth,
+    UsageWindow,
+    usage_monthly_series,
+    usage_window_figures,
+)
 
 LIKERT_DIMENSIONS = (*ADKAR_DIMENSIONS, Dimension.LEADERSHIP)
 
@@ -65,10 +76,22 @@ class ProjectEvidence:
 def usage_figures_for_projects(project_ids: Sequence[int]) -> dict[int, engine.UsageFigures]:
     """Return each project's usage in its 30-day window; projects without usage are absent.
 
-    The usage import issue provides the data (scoring/usage_metrics.py); until then no project
-    has usage, so the usage component is missing and the score re-weights over the others.
+    A project without usage data is left out, so its usage component is missing and the score
+    re-weights over the others.
     """
-    return {}
+    return {
+        pk: engine.UsageFigures(
+            active_users=window.monthly_active_users,
+            licensed_seats=window.licensed_seats,
+            features_used=len(window.features_used),
+            features_tracked=len(window.tracked_features),
+            stickiness=window.dau_mau,
+            window_start=window.window_start.isoformat(),
+            window_end=window.window_end.isoformat(),
+        )
+        for pk, window in usage_window_figures(project_ids=project_ids).items()
+        if window.has_data
+    }
 
 
 # --- The scoring model --------------------------------------------------------------------
@@ -469,10 +492,20 @@ def usage_monthly_trend(*, project: Project) -> list[dict[str, object]]:
     """Return the project's monthly usage, oldest first, for the report's trend.
 
     Each month is {label, active_users, licensed_seats, utilization, active_days,
-    features_used}. The usage import issue provides the series
-    (scoring/usage_metrics.usage_monthly_series); until then no project has usage.
+    features_used}; three queries whatever the amount of usage.
     """
-    return []
+    months = usage_monthly_series(project_ids=[project.pk]).get(project.pk, [])
+    return [
+        {
+            "label": month.month.strftime("%b %Y"),
+            "active_users": month.active_users,
+            "licensed_seats": project.licensed_seats,
+            "utilization": month.license_utilization,
+            "active_days": month.active_days,
+            "features_used": month.features_used,
+        }
+        for month in months
+    ]
 
 
 def project_report(*, project: Project) -> dict[str, object]:
@@ -612,3 +645,77 @@ def _report_charts(
             "y": {"min": 0, "title": "Users"},
         },
     }
+
+
+"""Reads of usage imports and usage figures, always scoped to one workspace."""
+
+
+RECENT_IMPORTS = 5
+
+
+def usage_import_list(*, workspace: Workspace) -> QuerySet[UsageImport]:
+    """Return the workspace's usage imports, newest first, with their project and uploader."""
+    return UsageImport.objects.for_workspace(workspace).select_related(
+        "project", "project__account", "uploaded_by"
+    )
+
+
+def usage_import_get(*, workspace: Workspace, import_id: int) -> UsageImport:
+    return get_in_workspace(
+        UsageImport.objects.select_related("project", "project__account", "uploaded_by"),
+        workspace,
+        import_id,
+    )
+
+
+def usage_import_progress(*, usage_import: UsageImport) -> int:
+    """Return how far (percent) an import is: live from the cache while it is processed."""
+    if usage_import.state == UsageImportState.PROCESSING:
+        return cache.get(progress_cache_key(usage_import.pk), usage_import.progress)
+    return usage_import.progress
+
+
+@dataclass(frozen=True)
+class Preview:
+    header: list[str]
+    rows: list[list[str]]
+    error: str = ""
+
+
+def usage_import_preview(*, usage_import: UsageImport) -> Preview:
+    """Return the first rows of an upload that waits for its column mapping."""
+    if not usage_import.file or not default_storage.exists(usage_import.file.name):
+        return Preview(
+            usage_import.header, [], "The uploaded file is no longer here: upload it again."
+        )
+    try:
+        shape = uf.read_shape(
+            lambda: default_storage.open(usage_import.file.name, "rb"),
+            usage_import.file_name,
+            preview_rows=PREVIEW_ROWS,
+        )
+    except uf.FileRefused as refused:
+        return Preview(usage_import.header, [], refused.errors[0].message)
+    width = len(shape.header)
+    return Preview(shape.header, [(row + [""] * width)[:width] for row in shape.preview])
+
+
+@dataclass(frozen=True)
+class UsagePanel:
+    window: UsageWindow
+    months: list[UsageMonth]
+    imports: list[UsageImport]
+
+
+def usage_panel(*, project: Project) -> UsagePanel:
+    """Return what the project page shows about usage: window, monthly series, recent imports."""
+    imports = list(
+        UsageImport.objects.filter(
+            workspace_id=project.workspace_id, project=project
+        ).select_related("uploaded_by")[:RECENT_IMPORTS]
+    )
+    return UsagePanel(
+        window=usage_window_figures(project_ids=[project.pk])[project.pk],
+        months=usage_monthly_series(project_ids=[project.pk])[project.pk],
+        imports=imports,
+    )

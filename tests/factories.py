@@ -22,6 +22,7 @@ from readiness.models import (
     Role,
     Workspace,
 )
+from scoring.models import UsageImport
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -161,6 +162,22 @@ def submitted_response(
     return response
 
 
+class UsageImportFactory(factory.django.DjangoModelFactory):
+    """An upload that waits for its column mapping (no stored file)."""
+
+    class Meta:
+        model = UsageImport
+
+    project = factory.SubFactory(ProjectFactory)
+    workspace = factory.SelfAttribute("project.workspace")
+    file_name = "usage.csv"
+    sha256 = factory.Sequence(lambda n: f"{n:064x}")
+    header = factory.LazyFunction(lambda: ["date", "user", "feature", "count"])
+    column_mapping = factory.LazyFunction(
+        lambda: {"date": 0, "user": 1, "feature": 2, "count": 3, "account": None}
+    )
+
+
 # How to make an object of another workspace for each id a URL can take. The isolation test
 # walks the URL configuration and fails for a URL whose id has no entry here, so a new kind of
 # id must be added once; every new URL that takes a known id is covered without any edit.
@@ -173,4 +190,5 @@ FOREIGN_ID_FACTORIES = {
     ),
     "template_id": lambda workspace: services.default_template_ensure(workspace=workspace).pk,
     "membership_id": lambda workspace: MembershipFactory(workspace=workspace).pk,
+    "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
 }

@@ -218,3 +218,10 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# --- Usage imports -------------------------------------------------------------------------
+
+# Keys the HMAC that replaces user identifiers; empty means a key derived from SECRET_KEY.
+# Changing it makes the same person count as a new user in later imports.
+USAGE_PSEUDONYM_KEY = env("USAGE_PSEUDONYM_KEY", default="")
+USAGE_IMPORT_MAX_BYTES = env.int("USAGE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)

@@ -190,6 +190,25 @@ class TestDemoData:
         call_command("recalculate_scores", stdout=StringIO())
         assert ScoreSnapshot.objects.count() == count
 
+    def test_demo_shows_every_band_every_flag_and_a_history(self) -> None:
+        call_command("seed_demo", stdout=StringIO())
+        latest = {
+            project.name: project.snapshots.order_by("-created_at", "-id").first()
+            for project in Project.objects.filter(workspace__slug="demo")
+        }
+        assert {snapshot.band for snapshot in latest.values()} >= {"ready", "at_risk", "not_ready"}
+        assert latest["Store operations pilot"].score is None  # not enough data
+        flags = {code for snapshot in latest.values() for code in snapshot.flags}
+        assert flags == {"forced_adoption", "leadership_gap", "say_do_gap", "low_confidence"}
+        assert latest["Shop-floor analytics"].flags == ["forced_adoption"]
+        assert latest["Warehouse mobile app"].flags == ["say_do_gap"]
+        acme_history = list(
+            ScoreSnapshot.objects.filter(project__name="Fleet planning rollout")
+            .order_by("created_at")
+            .values_list("score", flat=True)
+        )
+        assert len(acme_history) >= 2 and acme_history[-1] > acme_history[0]
+
     def test_history_has_one_snapshot_per_scored_assessment(self, workspace) -> None:
         import datetime
 

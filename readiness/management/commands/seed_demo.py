@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import random
 from dataclasses import dataclass
 
@@ -25,7 +26,9 @@ from readiness.models import (
     SurveyTemplate,
     Workspace,
 )
-from scoring.services import project_history_backfill
+from scoring.models import UsageEvent
+from scoring.services import project_history_backfill, usage_import_run_now
+from scoring.usage_generator import UsageProfile, csv_bytes
 
 DEMO_WORKSPACE = "demo"
 OTHER_WORKSPACE = "globex-partners"
@@ -121,9 +124,20 @@ class Command(BaseCommand):
 
 
 def seed() -> bool:
-    """Create the demo data unless it exists; return whether anything was created."""
-    if Workspace.objects.filter(slug=DEMO_WORKSPACE).exists():
-        return False
+    """Create whatever part of the demo data is missing; return whether anything was created."""
+    created = False
+    if not Workspace.objects.filter(slug=DEMO_WORKSPACE).exists():
+        _seed_workspaces()
+        created = True
+    workspace = Workspace.objects.get(slug=DEMO_WORKSPACE)
+    created |= _seed_usage(workspace=workspace)
+    # Last, once responses and usage exist: the score history (unchanged inputs store nothing).
+    _seed_scores(workspace=workspace)
+    return created
+
+
+def _seed_workspaces() -> None:
+    """Create the demo workspaces, users, accounts, projects, assessments and responses."""
     today = timezone.localdate()
     workspace = services.workspace_create(name="Northwind Consulting", slug=DEMO_WORKSPACE)
     other = services.workspace_create(name="Globex Partners", slug=OTHER_WORKSPACE)
@@ -171,8 +185,6 @@ def seed() -> bool:
                 tracked_features=DEMO_FEATURES,
             )
             _seed_assessments(project=project, template=template, today=today)
-    _seed_scores(workspace=workspace)
-    return True
 
 
 def _seed_scores(*, workspace: Workspace) -> None:
@@ -182,6 +194,44 @@ def _seed_scores(*, workspace: Workspace) -> None:
     """
     for project_id in Project.objects.for_workspace(workspace).values_list("pk", flat=True):
         project_history_backfill(project_id=project_id)
+
+
+# account external id, project, people who use it, days of history, features used, seed
+DEMO_USAGE = (
+    ("ACME-001", "Fleet planning rollout", 85, 150, DEMO_FEATURES, 101),
+    ("BLUE-002", "Clinical scheduling", 30, 110, DEMO_FEATURES, 102),
+    ("COB-003", "Shop-floor analytics", 56, 180, DEMO_FEATURES, 103),
+    ("EVG-005", "Warehouse mobile app", 12, 120, ["reports"], 104),
+)
+
+
+def _seed_usage(*, workspace: Workspace) -> bool:
+    """Import generated usage (through the normal import path) into projects that have none."""
+    created = False
+    end = timezone.localdate() - datetime.timedelta(days=1)
+    for external_id, project_name, users, days, features, seed_number in DEMO_USAGE:
+        project = Project.objects.filter(
+            workspace=workspace, account__external_id=external_id, name=project_name
+        ).first()
+        if project is None or UsageEvent.objects.filter(project=project).exists():
+            continue
+        profile = UsageProfile(
+            users=users,
+            days=days,
+            end=end,
+            features=tuple(features),
+            light_user_share=0.1,
+            seed=seed_number,
+            domain=f"{external_id.split('-')[0].lower()}.example",
+        )
+        usage_import_run_now(
+            workspace=workspace,
+            project=project,
+            file_name=f"{external_id.lower()}-usage.csv",
+            source=io.BytesIO(csv_bytes(profile)),
+        )
+        created = True
+    return created
 
 
 def _seed_assessments(*, project: Project, template: SurveyTemplate, today: datetime.date) -> None:
@@ -248,9 +298,10 @@ PROFILES: dict[tuple[str, str], tuple[dict, dict]] = {
         {"*": LIKERT_MID, "nps": (6, 7, 8)},
         {"*": LIKERT_LOW, "nps": (2, 4, 5, 6)},
     ),
+    # ...and by the second round NOT READY: people use it daily, but no one backs it.
     ("Shop-floor analytics", "Pre go-live"): (
-        {"*": LIKERT_MID, "nps": (6, 7, 8, 9)},
-        {"*": (2, 3, 3, 4), "nps": (0, 2, 3, 4, 5, 6, 6, 7)},
+        {"*": (2, 2, 3, 3), "nps": (5, 6, 7, 8)},
+        {"*": (1, 2, 2, 3), "nps": (0, 2, 3, 4, 5, 6, 6, 7)},
     ),
     # SAY-DO GAP: end users say they know and can, yet usage stays low.
     ("Warehouse mobile app", "Kick-off baseline"): (

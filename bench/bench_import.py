@@ -1,0 +1,137 @@
+"""Benchmark: a 1,000,000-row usage import against PostgreSQL's own COPY of the same file.
+
+Run with a PostgreSQL database (it creates, then deletes, a throw-away workspace there):
+
+    DATABASE_URL=postgres://user@host:5432/adoptready .venv/bin/python bench/bench_import.py
+
+Prints the time of PostgreSQL's COPY of the file into a bare table (the baseline, measured in
+the same run on the same machine), the time of our import (upload checks, COPY into a staging
+table, validation, pseudonymization and move in SQL, commit), their ratio and the peak memory
+of this process. Goal (SPEC §9): ratio <= 2 and peak memory < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from readiness import services as readiness_services  # noqa: E402
+from readiness.models import Workspace  # noqa: E402
+from scoring import services  # noqa: E402
+from scoring.models import UsageImport, UsageImportState  # noqa: E402
+from scoring.usage_generator import UsageProfile, usage_rows, write_csv  # noqa: E402
+
+CHUNK = 1024 * 1024
+
+
+def baseline_copy(path: Path) -> float:
+    """Return the seconds PostgreSQL takes to COPY the file into a bare, index-free table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_copy_baseline (day date, usr text, feature text, count int)"
+        )
+    try:
+        started = time.perf_counter()
+        with connection.cursor() as cursor, path.open("rb") as source:
+            statement = "COPY bench_copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)"
+            with cursor.copy(statement) as copy:
+                while chunk := source.read(CHUNK):
+                    copy.write(chunk)
+        return time.perf_counter() - started
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_copy_baseline")
+
+
+def our_import(path: Path, workspace: Workspace, project: object) -> tuple[float, int]:
+    """Return the seconds of a whole import of the file (as `import_usage` runs it) and its rows."""
+    started = time.perf_counter()
+    with path.open("rb") as source:
+        usage_import = services.usage_import_run_now(
+            workspace=workspace, project=project, file_name=path.name, source=source
+        )
+    elapsed = time.perf_counter() - started
+    if usage_import.state != UsageImportState.DONE:
+        sys.exit(f"The import failed: {usage_import.errors[:3]}")
+    rows = usage_import.imported_rows
+    # The next run imports the same file again, so this one is removed (not timed).
+    UsageImport.objects.filter(pk=usage_import.pk).delete()
+    return elapsed, rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark compares with COPY.")
+
+    workspace = readiness_services.workspace_create(
+        name="Import benchmark", slug=f"bench-import-{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        account = readiness_services.account_create(
+            workspace=workspace, name="Bench Corp", external_id="BENCH-1"
+        )
+        project = readiness_services.project_create(
+            workspace=workspace,
+            account=account,
+            name="Bench rollout",
+            product_name="RouteWise",
+            licensed_seats=5000,
+            tracked_features=["reports", "dashboards", "alerts", "exports"],
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "usage-1m.csv"
+            profile = UsageProfile(users=10000, days=400, end=datetime.date(2026, 6, 30), seed=7)
+            started = time.perf_counter()
+            with path.open("w", encoding="utf-8", newline="") as target:
+                written = write_csv(usage_rows(profile, limit=options.rows), target, account=False)
+            print(
+                f"generated {written:,} rows ({path.stat().st_size / 1e6:.1f} MB) "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            copy_times, import_times = [], []
+            for run in range(1, options.runs + 1):
+                copy_times.append(baseline_copy(path))
+                seconds, rows = our_import(path, workspace, project)
+                import_times.append(seconds)
+                print(
+                    f"run {run}: PostgreSQL COPY {copy_times[-1]:.2f} s, "
+                    f"our import {seconds:.2f} s ({rows:,} rows)"
+                )
+    finally:
+        Workspace.objects.filter(pk=workspace.pk).delete()
+
+    copy_median = statistics.median(copy_times)
+    import_median = statistics.median(import_times)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print()
+    print(f"PostgreSQL COPY into a bare table (median of {options.runs}): {copy_median:.2f} s")
+    print(f"our import (median of {options.runs}):                       {import_median:.2f} s")
+    print(
+        f"ratio:                                             {import_median / copy_median:.2f} (goal <= 2)"
+    )
+    print(f"peak memory of this process:                       {peak_mb:.0f} MB (goal < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,493 @@
+"""Reading usage files (CSV and XLSX) and the row rules that every import path applies.
+
+Both import paths (`scoring/usage_loading.py`) call the same checks, so that they give
+identical events and identical messages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime
+import hashlib
+import hmac
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+
+COLUMNS: tuple[str, ...] = ("date", "user", "feature", "count", "account")
+REQUIRED_COLUMNS: tuple[str, ...] = ("date", "user")
+MAX_SHOWN_ERRORS = 100
+MAX_USER_LENGTH = 255
+MAX_FEATURE_LENGTH = 100
+MAX_COUNT_DIGITS = 9
+CSV_DELIMITERS = (",", ";", "\t")
+CHUNK_BYTES = 1024 * 1024
+# Characters stripped from both ends of every value, in Python and in SQL alike.
+STRIP_CHARS = " \t\r\n"
+
+# ISO 8601 date, or date-time with optional seconds, fraction and offset (ASCII digits only).
+DATE_PATTERN = (
+    "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?"
+    "(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+)
+COUNT_PATTERN = f"^[0-9]{{1,{MAX_COUNT_DIGITS}}}$"
+_DATE_RE = re.compile(DATE_PATTERN)
+_COUNT_RE = re.compile(COUNT_PATTERN)
+
+# --- Messages (tests assert them word for word) --------------------------------------------
+
+EMPTY_FILE = (
+    "The file is empty. Upload a CSV or XLSX file with a header row "
+    "(date, user, feature, count) and one row per use."
+)
+HEADER_ONLY = (
+    "The file has a header row but no usage rows. Add the usage below the header and upload "
+    "it again."
+)
+NO_HEADER = (
+    "The first row is empty. Put the column names (date, user, feature, count) in the first "
+    "row and upload the file again."
+)
+NOT_UTF8 = (
+    "Line {line} is not UTF-8 text. Save the file as “CSV UTF-8” (or as .xlsx) and upload it again."
+)
+BAD_ROW_SHAPE = (
+    "Line {line} cannot be read as the {expected} columns of the header. Check the delimiter, "
+    "the quotes and empty lines there, then upload the file again."
+)
+MISSING_COLUMN = (
+    "The file has no “{column}” column. Name the columns date, user, feature, count{account} "
+    "in the first row, or choose which column holds what."
+)
+DUPLICATE_HEADER = "The header names the column “{name}” twice. Give each column its own name."
+UNSUPPORTED_TYPE = "Upload a .csv or .xlsx file (CSV saved as UTF-8, or an Excel workbook)."
+XLSX_UNREADABLE = (
+    "The file could not be read as an Excel workbook. Save it again as .xlsx, or export it as "
+    "CSV UTF-8."
+)
+XLSX_SHEETS = (
+    "The workbook has {count} sheets. Keep the usage on one sheet, delete the others and "
+    "upload it again."
+)
+TOO_LARGE = (
+    "The file is {size} MB; the limit is {limit} MB. Split it into smaller files (for example "
+    "one per month) and upload them one by one."
+)
+DATE_EMPTY = "Enter a date."
+DATE_INVALID = (
+    "“{value}” is not a date. Use YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-31T14:05:00."
+)
+USER_EMPTY = "Enter the user's identifier."
+USER_TOO_LONG = f"The identifier is longer than {MAX_USER_LENGTH} characters. Shorten it."
+FEATURE_TOO_LONG = f"The feature name is longer than {MAX_FEATURE_LENGTH} characters. Shorten it."
+FEATURE_FORMULA = (
+    "The feature name starts with =, +, - or @ like a spreadsheet formula. Remove that character."
+)
+COUNT_INVALID = (
+    "“{value}” is not a valid count. Use a whole number from 1 to 999999999, or leave it "
+    "empty for 1."
+)
+ACCOUNT_EMPTY = "Enter the account's external id."
+ACCOUNT_UNKNOWN = (
+    "No account in this workspace has the external id “{value}”. Add that external id to the "
+    "account, or correct the file."
+)
+ACCOUNT_NO_PROJECT = (
+    "The account “{value}” has no active project to receive its usage. Create a project for it "
+    "or reopen one."
+)
+
+# How many rows the column-mapping page shows before an import starts.
+PREVIEW_ROWS = 10
+
+
+def progress_cache_key(usage_import_id: int) -> str:
+    """Return the cache key that holds an import's progress while its transaction is open."""
+    return f"usage-import:{usage_import_id}:progress"
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """Return `value` cut to `limit` characters, for quoting it in a message."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | None
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "column": self.column, "message": self.message}
+
+
+class FileRefused(Exception):
+    """The file cannot be imported; `errors` says why (the first 100), `count` how many."""
+
+    def __init__(self, errors: list[RowError], count: int | None = None) -> None:
+        super().__init__(f"{count or len(errors)} error(s)")
+        self.errors = errors[:MAX_SHOWN_ERRORS]
+        self.count = len(errors) if count is None else count
+
+    @classmethod
+    def single(cls, message: str, line: int | None = None, column: str = "") -> FileRefused:
+        return cls([RowError(line, column, message)])
+
+
+# --- Pseudonymous user keys ---------------------------------------------------------------
+
+
+def pseudonym_key() -> bytes:
+    """Return the HMAC key for user identifiers: the setting, or one derived from SECRET_KEY."""
+    configured = settings.USAGE_PSEUDONYM_KEY
+    if configured:
+        return configured.encode()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), b"adoptready.usage-pseudonym.v1", hashlib.sha256
+    ).digest()
+
+
+def normalize_identifier(identifier: str) -> str:
+    """Return the identifier as it is hashed: trimmed and in lower case (Alice@X = alice@x)."""
+    return identifier.strip(STRIP_CHARS).lower()
+
+
+def user_key(identifier: str, key: bytes | None = None) -> str:
+    """Return the pseudonymous key (HMAC-SHA256, hex) that stands for a user identifier."""
+    return hmac.new(
+        key if key is not None else pseudonym_key(),
+        normalize_identifier(identifier).encode(),
+        hashlib.sha256,
+    ).hexdigest()
+
+
+# --- Row rules ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CleanRow:
+    day: datetime.date
+    user: str
+    feature: str
+    count: int
+    account: str
+
+
+# Each check takes a column's raw text and returns its clean value and an error message (or
+# None). The PostgreSQL path runs them once per distinct value of the column.
+
+
+def check_date(raw: str) -> tuple[datetime.date | None, str | None]:
+    value = raw.strip(STRIP_CHARS)
+    if not value:
+        return None, DATE_EMPTY
+    day = parse_day(value)
+    if day is None:
+        return None, DATE_INVALID.format(value=shown(value))
+    return day, None
+
+
+def check_user(raw: str) -> tuple[str, str | None]:
+    value = raw.strip(STRIP_CHARS)
+    if not value:
+        return "", USER_EMPTY
+    if len(value) > MAX_USER_LENGTH:
+        return "", USER_TOO_LONG
+    return value, None
+
+
+def check_feature(raw: str) -> tuple[str, str | None]:
+    value = raw.strip(STRIP_CHARS)
+    if len(value) > MAX_FEATURE_LENGTH:
+        return "", FEATURE_TOO_LONG
+    if value[:1] in ("=", "+", "-", "@") and value:
+        return "", FEATURE_FORMULA
+    return value, None
+
+
+def check_count(raw: str) -> tuple[int, str | None]:
+    value = raw.strip(STRIP_CHARS)
+    if not value:
+        return 1, None
+    count = int(value) if _COUNT_RE.match(value) else 0
+    if count < 1:
+        return 0, COUNT_INVALID.format(value=shown(value))
+    return count, None
+
+
+def check_account(
+    raw: str, account_projects: Callable[[str], int | None | bool]
+) -> tuple[int | None, str | None]:
+    """Return the active project of the account with external id `raw`, or why there is none.
+
+    `account_projects(external_id)` answers the project id, None when the account has no
+    active project, or False when no account has that id.
+    """
+    value = raw.strip(STRIP_CHARS)
+    if not value:
+        return None, ACCOUNT_EMPTY
+    project_id = account_projects(value)
+    if project_id is False:
+        return None, ACCOUNT_UNKNOWN.format(value=shown(value))
+    if project_id is None:
+        return None, ACCOUNT_NO_PROJECT.format(value=shown(value))
+    return project_id, None
+
+
+def check_row(
+    line: int,
+    values: dict[str, str],
+    account_projects: Callable[[str], int | None | bool] | None,
+) -> tuple[CleanRow | None, list[RowError]]:
+    """Validate one row's mapped values; return it clean (or None) and its errors in column
+    order. `account_projects` is None for a one-project file."""
+    errors: list[RowError] = []
+    day, message = check_date(values.get("date", ""))
+    if message:
+        errors.append(RowError(line, "date", message))
+    user, message = check_user(values.get("user", ""))
+    if message:
+        errors.append(RowError(line, "user", message))
+    feature, message = check_feature(values.get("feature", ""))
+    if message:
+        errors.append(RowError(line, "feature", message))
+    count, message = check_count(values.get("count", ""))
+    if message:
+        errors.append(RowError(line, "count", message))
+    account = values.get("account", "").strip(STRIP_CHARS)
+    if account_projects is not None:
+        _project, message = check_account(account, account_projects)
+        if message:
+            errors.append(RowError(line, "account", message))
+    if errors or day is None:
+        return None, errors
+    return CleanRow(day=day, user=user, feature=feature, count=count, account=account), errors
+
+
+def parse_day(value: str) -> datetime.date | None:
+    """Return the calendar day of an ISO 8601 date or date-time as written, or None."""
+    if not _DATE_RE.match(value):
+        return None
+    try:
+        return datetime.date(int(value[0:4]), int(value[5:7]), int(value[8:10]))
+    except ValueError:
+        return None
+
+
+# --- Reading files ------------------------------------------------------------------------
+
+
+@dataclass
+class FileShape:
+    """What the first row of a file says: its kind, header and (for CSV) delimiter."""
+
+    kind: str  # "csv" or "xlsx"
+    header: list[str]
+    delimiter: str = ","
+    preview: list[list[str]] = field(default_factory=list)
+
+
+def file_kind(name: str, head: bytes) -> str:
+    """Return "csv" or "xlsx" from the file's name and first bytes, or refuse it."""
+    lowered = name.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if lowered.endswith((".csv", ".txt", ".tsv")):
+            raise FileRefused.single(UNSUPPORTED_TYPE)
+        return "xlsx"
+    if lowered.endswith((".xlsx", ".xlsm")):
+        raise FileRefused.single(XLSX_UNREADABLE)
+    if lowered.endswith((".csv", ".txt", ".tsv")):
+        return "csv"
+    raise FileRefused.single(UNSUPPORTED_TYPE)
+
+
+def detect_delimiter(header_line: str) -> str:
+    """Return the delimiter the header line uses most (comma on a tie or none)."""
+    return max(CSV_DELIMITERS, key=lambda delimiter: header_line.count(delimiter))
+
+
+def normalize_header(names: list[str]) -> list[str]:
+    """Return the header names trimmed and in lower case, refusing a name given twice."""
+    header = [name.strip(STRIP_CHARS).lower() for name in names]
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            raise FileRefused.single(DUPLICATE_HEADER.format(name=shown(name)))
+        seen.add(name)
+    return header
+
+
+def default_mapping(header: list[str]) -> dict[str, int | None]:
+    """Return each canonical column's position in the header when a column has its name."""
+    return {column: header.index(column) if column in header else None for column in COLUMNS}
+
+
+def check_mapping(mapping: dict[str, int | None], *, workspace_wide: bool) -> None:
+    """Refuse a mapping that lacks a required column."""
+    required = (*REQUIRED_COLUMNS, "account") if workspace_wide else REQUIRED_COLUMNS
+    for column in required:
+        if mapping.get(column) is None:
+            account = ", account" if workspace_wide else ""
+            raise FileRefused.single(MISSING_COLUMN.format(column=column, account=account))
+
+
+class CheckedReader(io.RawIOBase):
+    """A binary stream that refuses bytes that are not UTF-8 text and reports its progress.
+
+    The BOM is dropped and trailing empty lines are trimmed, so that both import paths (csv
+    module and PostgreSQL COPY) see exactly the same text.
+    """
+
+    def __init__(self, raw: IO[bytes], on_progress: Callable[[int], None] | None = None) -> None:
+        self.raw = raw
+        self.on_progress = on_progress
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.bytes_read = 0
+        self.newlines = 0
+        self.first = True
+        self.held = b""
+        self.pending = b""
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_chunk(self) -> bytes:
+        """Return the next checked chunk, or b"" at the end."""
+        while not self.done:
+            chunk = self.raw.read(CHUNK_BYTES)
+            if self.first:
+                self.first = False
+                chunk = chunk.removeprefix(codecs.BOM_UTF8)
+            if not chunk:
+                self.done = True
+                try:
+                    self.decoder.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    raise FileRefused.single(NOT_UTF8.format(line=self.newlines + 1)) from None
+                # Trailing empty lines are dropped; the last line keeps one newline of its style
+                # (PostgreSQL refuses a file whose line endings change).
+                return self.held[:2] if self.held.startswith(b"\r\n") else self.held[:1]
+            self.bytes_read += len(chunk)
+            self._check(chunk)
+            if self.on_progress is not None:
+                self.on_progress(self.bytes_read)
+            chunk = self.held + chunk
+            body = chunk.rstrip(b"\r\n")
+            self.held = chunk[len(body) :]
+            if body:
+                return body
+        return b""
+
+    def _check(self, chunk: bytes) -> None:
+        nul = chunk.find(b"\0")
+        try:
+            self.decoder.decode(chunk if nul < 0 else chunk[:nul])
+        except UnicodeDecodeError as error:
+            line = self.newlines + chunk.count(b"\n", 0, error.start) + 1
+            raise FileRefused.single(NOT_UTF8.format(line=line)) from None
+        if nul >= 0:
+            line = self.newlines + chunk.count(b"\n", 0, nul) + 1
+            raise FileRefused.single(NOT_UTF8.format(line=line))
+        self.newlines += chunk.count(b"\n")
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.pending:
+            self.pending = self._next_chunk()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the checked text in large chunks (for COPY)."""
+        while chunk := self._next_chunk():
+            yield chunk
+
+
+def csv_records(reader: CheckedReader, delimiter: str) -> Iterator[list[str]]:
+    """Yield the records of a checked CSV stream, the header first."""
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
+    text = io.TextIOWrapper(io.BufferedReader(reader, CHUNK_BYTES), encoding="utf-8", newline="")
+    yield from csv.reader(text, delimiter=delimiter)
+
+
+def cell_text(value: object) -> str:
+    """Return a spreadsheet cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def xlsx_rows(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
+    """Yield (row number, cell texts) of a workbook's only sheet, skipping empty rows."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(raw, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileRefused.single(XLSX_UNREADABLE) from None
+    try:
+        if len(workbook.sheetnames) != 1:
+            raise FileRefused.single(XLSX_SHEETS.format(count=len(workbook.sheetnames)))
+        for number, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True), 1):
+            cells = [cell_text(value) for value in row]
+            if number == 1 or any(cell.strip(STRIP_CHARS) for cell in cells):
+                yield number, cells
+    finally:
+        workbook.close()
+
+
+def read_shape(open_file: Callable[[], IO[bytes]], name: str, preview_rows: int = 0) -> FileShape:
+    """Return the file's kind, header and delimiter (and first rows), refusing unusable files."""
+    with open_file() as raw:
+        kind = file_kind(name, raw.read(4))
+    with open_file() as raw:
+        if kind == "xlsx":
+            rows = xlsx_rows(raw)
+            first = next(rows, None)
+            if first is None:
+                raise FileRefused.single(EMPTY_FILE)
+            names = first[1]
+            preview = [cells for _, cells in _take(rows, preview_rows)]
+            delimiter = ","
+        else:
+            reader = CheckedReader(raw)
+            text = io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8", newline="")
+            header_line = text.readline()
+            if not header_line:
+                raise FileRefused.single(EMPTY_FILE)
+            delimiter = detect_delimiter(header_line)
+            records = csv.reader(_chain_first(header_line, text), delimiter=delimiter)
+            names = next(records, [])
+            preview = [row for row in _take(records, preview_rows)]
+    if not any(name.strip(STRIP_CHARS) for name in names):
+        raise FileRefused.single(NO_HEADER)
+    header = normalize_header(names)
+    return FileShape(kind=kind, header=header, delimiter=delimiter, preview=preview)
+
+
+def _take(iterator: Iterator[Any], count: int) -> Iterator[Any]:
+    for _ in range(count):
+        item = next(iterator, None)
+        if item is None:
+            return
+        yield item
+
+
+def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
+    yield first
+    yield from rest

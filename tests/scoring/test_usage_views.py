@@ -1,0 +1,244 @@
+"""Usage pages: upload, column mapping with preview, progress, permissions, project panel."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from readiness.models import Role
+from scoring.models import UsageEvent, UsageImport, UsageImportState
+from scoring.services import usage_import_run_now
+from scoring.usage_files import progress_cache_key
+from tests.factories import ProjectFactory, UsageImportFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def project(workspace):
+    return ProjectFactory(account__workspace=workspace, licensed_seats=10)
+
+
+def upload(client, url: str, content: bytes, name: str = "usage.csv"):
+    return client.post(url, {"file": SimpleUploadedFile(name, content)})
+
+
+class TestUploadFlow:
+    def test_other_headers_are_mapped_after_a_preview(
+        self, consultant_client, project, django_capture_on_commit_callbacks
+    ) -> None:
+        content = b"Day;Person;Module;Times\n2025-03-01;ann@x.example;reports;2\n2025-03-02;bob;alerts;1\n"
+        response = upload(
+            consultant_client, reverse("scoring:project_usage_upload", args=[project.pk]), content
+        )
+        usage_import = UsageImport.objects.get()
+        assert response.status_code == 302
+        assert response["Location"] == reverse(
+            "scoring:usage_import_detail", args=[usage_import.pk]
+        )
+        page = consultant_client.get(response["Location"]).content.decode()
+        assert "Preview of the first rows" in page and "ann@x.example" in page
+        assert "Which column holds what" in page
+
+        mapping = {"date": "0", "user": "1", "feature": "2", "count": "3"}
+        with django_capture_on_commit_callbacks(execute=True):
+            response = consultant_client.post(
+                reverse("scoring:usage_import_start", args=[usage_import.pk]), mapping
+            )
+        assert response.status_code == 302
+        page = consultant_client.get(response["Location"]).content.decode()
+        assert "Imported 2 rows" in page
+        assert UsageEvent.objects.filter(project=project).count() == 2
+
+    def test_a_mapping_without_user_is_refused_with_a_message(
+        self, consultant_client, project
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"when,who\n2025-03-01,ann\n",
+        )
+        usage_import = UsageImport.objects.get()
+        response = consultant_client.post(
+            reverse("scoring:usage_import_start", args=[usage_import.pk]), {"date": "0"}
+        )
+        assert response.status_code == 400
+        assert "The file has no “user” column." in response.content.decode()
+        usage_import.refresh_from_db()
+        assert usage_import.awaiting_confirmation
+
+    def test_matching_headers_are_preselected(self, consultant_client, project) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"count,user,date\n1,ann,2025-03-01\n",
+        )
+        page = consultant_client.get(
+            reverse("scoring:usage_import_detail", args=[UsageImport.objects.get().pk])
+        ).content.decode()
+        assert '<option value="2" selected>date</option>' in page
+        assert '<option value="1" selected>user</option>' in page
+
+    def test_a_bad_file_is_refused_on_the_upload_page(self, consultant_client, project) -> None:
+        response = upload(
+            consultant_client, reverse("scoring:project_usage_upload", args=[project.pk]), b""
+        )
+        assert response.status_code == 200
+        assert "The file is empty." in response.content.decode()
+        assert not UsageImport.objects.exists()
+
+    @override_settings(USAGE_IMPORT_MAX_BYTES=1024 * 1024)
+    def test_a_file_over_the_limit_is_refused_with_its_size(
+        self, consultant_client, project
+    ) -> None:
+        response = upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n" + b"2025-03-01,ann\n" * 100_000,
+        )
+        assert "The file is 1.4 MB; the limit is 1 MB." in response.content.decode()
+
+    def test_workspace_wide_upload_routes_by_account(
+        self, admin_client_ws, workspace, django_capture_on_commit_callbacks
+    ) -> None:
+        first = ProjectFactory(account__workspace=workspace, account__external_id="A-1")
+        second = ProjectFactory(account__workspace=workspace, account__external_id="B-2")
+        upload(
+            admin_client_ws,
+            reverse("scoring:workspace_usage_upload"),
+            b"date,user,account\n2025-03-01,ann,A-1\n2025-03-01,bob,B-2\n",
+        )
+        usage_import = UsageImport.objects.get()
+        assert usage_import.project is None
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_client_ws.post(
+                reverse("scoring:usage_import_start", args=[usage_import.pk]),
+                {"date": "0", "user": "1", "account": "2"},
+            )
+        assert UsageEvent.objects.filter(project=first).count() == 1
+        assert UsageEvent.objects.filter(project=second).count() == 1
+        page = admin_client_ws.get(reverse("scoring:workspace_usage_upload")).content.decode()
+        assert "Workspace-wide" in page
+
+    def test_an_upload_can_be_discarded(self, consultant_client, project) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann\n",
+        )
+        usage_import = UsageImport.objects.get()
+        response = consultant_client.post(
+            reverse("scoring:usage_import_discard", args=[usage_import.pk])
+        )
+        assert response["Location"] == reverse("readiness:project_detail", args=[project.pk])
+        assert not UsageImport.objects.exists()
+
+
+class TestProgress:
+    def test_a_running_import_polls_and_shows_its_progress(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(project=project, state=UsageImportState.PROCESSING)
+        cache.set(progress_cache_key(usage_import.pk), 42)
+        response = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk]), HTTP_HX_REQUEST="true"
+        )
+        body = response.content.decode()
+        assert "42 %" in body and 'hx-trigger="every 1s"' in body
+
+    def test_a_finished_import_stops_polling_and_lists_its_errors(
+        self, viewer_client, project
+    ) -> None:
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 7, "column": "date", "message": "Enter a date."}],
+            error_count=130,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert "hx-trigger" not in body
+        assert "Line 7, column date: Enter a date." in body
+        assert "… and 129 more not shown." in body
+
+
+class TestPermissions:
+    @pytest.mark.parametrize(
+        ("role", "status"),
+        [(Role.ADMIN, 200), (Role.CONSULTANT, 200), (Role.CSM, 403), (Role.VIEWER, 403)],
+    )
+    def test_only_admins_and_consultants_upload(
+        self, client_for, workspace, project, role, status
+    ) -> None:
+        client = client_for(workspace, role)
+        assert (
+            client.get(reverse("scoring:project_usage_upload", args=[project.pk])).status_code
+            == status
+        )
+        assert client.get(reverse("scoring:workspace_usage_upload")).status_code == status
+
+    def test_a_viewer_sees_an_import_but_cannot_start_it(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(project=project)
+        assert (
+            viewer_client.get(
+                reverse("scoring:usage_import_detail", args=[usage_import.pk])
+            ).status_code
+            == 200
+        )
+        assert (
+            viewer_client.post(
+                reverse("scoring:usage_import_start", args=[usage_import.pk]), {}
+            ).status_code
+            == 403
+        )
+
+
+class TestProjectPanel:
+    def _queries(self, client, project) -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert (
+                client.get(reverse("readiness:project_detail", args=[project.pk])).status_code
+                == 200
+            )
+        return len(context)
+
+    def test_the_panel_shows_the_window_figures(self, viewer_client, project) -> None:
+        rows = "date,user,feature\n" + "".join(f"2025-03-31,u{n},reports\n" for n in range(4))
+        usage_import_run_now(
+            workspace=project.workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(rows.encode()),
+        )
+        page = viewer_client.get(
+            reverse("readiness:project_detail", args=[project.pk])
+        ).content.decode()
+        assert '4 <span class="fs-6 text-body-secondary">of 10 seats</span>' in page
+        assert "40.0 %" in page  # utilization 4 / 10
+        assert "Mar 2025" in page and "u.csv" in page
+        assert "Upload usage" not in page  # a viewer cannot upload
+
+    def test_the_page_query_count_does_not_grow_with_usage(self, viewer_client, project) -> None:
+        baseline = None
+        for month in range(1, 7):
+            rows = "date,user,feature\n" + "".join(
+                f"2025-0{month}-{day:02d},u{n},f{n % 5}\n"
+                for day in range(1, 28)
+                for n in range(20)
+            )
+            usage_import_run_now(
+                workspace=project.workspace,
+                project=project,
+                file_name=f"{month}.csv",
+                source=io.BytesIO(rows.encode()),
+            )
+            if baseline is None:
+                self._queries(viewer_client, project)  # the first visit also saves the session
+                baseline = self._queries(viewer_client, project)
+        assert self._queries(viewer_client, project) == baseline
