@@ -179,3 +179,16 @@ class TestSeedDemo:
         call_command("seed_demo", stdout=open(os.devnull, "w"))
         assert client.login(username="csm", password="csm-demo")
         assert client.get(reverse("readiness:project_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_every_model_has_a_django_admin_page(admin_client) -> None:
+    from django.apps import apps
+    from django.contrib import admin
+
+    ours = [m for app in ("readiness", "scoring") for m in apps.get_app_config(app).get_models()]
+    missing = [model.__name__ for model in ours if not admin.site.is_registered(model)]
+    assert not missing, f"Register these models in an admin.py: {missing}"
+    for model in ours:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert admin_client.get(url).status_code == 200
