@@ -1,16 +1,17 @@
-"""The two ways a usage file becomes usage events: COPY and SQL on PostgreSQL, batches elsewhere.
+"""The two ways a usage file becomes usage events: a COPY stream on PostgreSQL, batches elsewhere.
 
-Both apply the rules of `scoring/usage_files.py` and give identical events and errors. Each
-runs inside the caller's transaction and raises `FileRefused` when anything is wrong, so that
-the caller's rollback leaves nothing behind.
+Both read the rows with the same reader and check them with the same rules
+(`scoring/usage_files.py`, each distinct value of a column once), so they give identical events
+and errors; they differ only in how the clean rows reach the database. Each runs inside the
+caller's transaction and raises `FileRefused` when anything is wrong, so that the caller's
+rollback leaves nothing behind.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import IO
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 from django.db import connection
 
@@ -20,7 +21,8 @@ from scoring import usage_files as uf
 from scoring.models import UsageEvent, UsageImport
 
 BATCH_SIZE = 5000
-# Bounded so that memory does not grow with the number of distinct users in a file.
+# Each column's cache of checked values is emptied when it reaches this size, so that memory
+# does not grow with the number of distinct users (or features, dates, counts) in a file.
 KEY_CACHE_SIZE = 50_000
 
 
@@ -99,227 +101,240 @@ def _rows(
             yield line, cells
 
 
+Check = Callable[[str], tuple[Any, str | None]]
+
+
+class _CheckCache(dict):
+    """A column's checked values by raw text: the rule runs on a value's first appearance.
+
+    Emptied when full, so that memory stays bounded whatever the number of distinct values.
+    """
+
+    def __init__(self, check: Check) -> None:
+        super().__init__()
+        self.check = check
+
+    def __missing__(self, raw: str) -> tuple[Any, str | None]:
+        if len(self) >= KEY_CACHE_SIZE:
+            self.clear()
+        checked = self[raw] = self.check(raw)
+        return checked
+
+
+@dataclass
+class _CheckedRows:
+    """The clean rows of a file, checked with the rules of `usage_files` as they stream by.
+
+    Iterating yields (project id, day, user key, feature, count) for each row as long as no
+    row has failed; after a failure the rest is only checked, so that `errors` holds the first
+    100 problems and `error_count` all of them. Each column's rule runs once per distinct raw
+    value (values repeat a lot); the user's clean value is its pseudonymous key. With `as_text`
+    the values are ready for PostgreSQL's COPY text format. `before_query` runs before an
+    account is looked up in the database.
+    """
+
+    usage_import: UsageImport
+    shape: uf.FileShape
+    open_file: OpenFile
+    progress: Progress
+    as_text: bool = False
+    before_query: Callable[[], None] = lambda: None
+    total: int = 0
+    errors: list[uf.RowError] = field(default_factory=list)
+    error_count: int = 0
+    project_ids: set[int] = field(default_factory=set)
+
+    def checks(self) -> list[tuple[str, int | None, Check]]:
+        """Return each column (in error order) with its position in the file and its rule."""
+        key = uf.pseudonym_key()
+        text = self.as_text
+
+        def check_date(raw: str) -> tuple[Any, str | None]:
+            day, message = uf.check_date(raw)
+            return (day.isoformat() if text and day is not None else day), message
+
+        def check_user(raw: str) -> tuple[str, str | None]:
+            user, message = uf.check_user(raw)
+            return (uf.user_key(user, key) if message is None else ""), message
+
+        def check_feature(raw: str) -> tuple[str, str | None]:
+            feature, message = uf.check_feature(raw)
+            return (_copy_text(feature) if text else feature), message
+
+        def check_count(raw: str) -> tuple[Any, str | None]:
+            count, message = uf.check_count(raw)
+            return (str(count) if text else count), message
+
+        mapping = self.usage_import.column_mapping
+        checks = [
+            ("date", mapping.get("date"), check_date),
+            ("user", mapping.get("user"), check_user),
+            ("feature", mapping.get("feature"), check_feature),
+            ("count", mapping.get("count"), check_count),
+        ]
+        if self.usage_import.is_workspace_wide:
+            router = AccountRouter(self.usage_import.workspace_id)
+
+            def check_account(raw: str) -> tuple[Any, str | None]:
+                if raw.strip(uf.STRIP_CHARS) not in router.known:
+                    self.before_query()
+                return uf.check_account(raw, router)
+
+            checks.append(("account", mapping.get("account"), check_account))
+        return checks
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        checks = self.checks()
+        width = len(self.shape.header)
+        # A column that the file does not have reads as the empty cell appended to each row.
+        positions = [width if index is None else index for _column, index, _check in checks]
+        caches = [_CheckCache(check) for _column, _index, check in checks]
+        dates, users, features, counts = caches[:4]
+        at_date, at_user, at_feature, at_count = positions[:4]
+        accounts, at_account = (caches[4], positions[4]) if len(caches) > 4 else (None, 0)
+        fixed = None if accounts is not None else self.usage_import.project_id
+        if fixed is not None:
+            self.project_ids.add(fixed)
+        project = str(fixed) if self.as_text else fixed
+        for line, cells in _rows(self.shape, self.open_file, self.progress):
+            self.total += 1
+            cells.append("")
+            day = dates[cells[at_date]]
+            user = users[cells[at_user]]
+            feature = features[cells[at_feature]]
+            count = counts[cells[at_count]]
+            account = accounts[cells[at_account]] if accounts is not None else (None, None)
+            if day[1] or user[1] or feature[1] or count[1] or account[1]:
+                self._fail(line, checks, [day, user, feature, count, account])
+                continue
+            if self.error_count:
+                continue
+            if accounts is not None:
+                self.project_ids.add(account[0])
+                project = str(account[0]) if self.as_text else account[0]
+            yield project, day[0], user[0], feature[0], count[0]
+
+    def _fail(
+        self,
+        line: int,
+        checks: list[tuple[str, int | None, Check]],
+        outcome: list[tuple[Any, str | None]],
+    ) -> None:
+        for (column, _index, _check), (_value, message) in zip(checks, outcome, strict=False):
+            if message is not None:
+                self.error_count += 1
+                if len(self.errors) < uf.MAX_SHOWN_ERRORS:
+                    self.errors.append(uf.RowError(line, column, message))
+
+    def refuse_if_failed(self) -> None:
+        if self.error_count:
+            raise uf.FileRefused(self.errors, count=self.error_count)
+        if self.total == 0:
+            raise uf.FileRefused.single(uf.HEADER_ONLY)
+
+
 def load_batched(
     *, usage_import: UsageImport, shape: uf.FileShape, open_file: OpenFile, progress: Progress
 ) -> LoadResult:
-    """Validate and insert the rows in batches with the ORM (SQLite and any other database)."""
-    mapping = {column: index for column, index in usage_import.column_mapping.items()}
-    positions = [(column, index) for column, index in mapping.items() if index is not None]
-    router = AccountRouter(usage_import.workspace_id) if usage_import.is_workspace_wide else None
-    key = uf.pseudonym_key()
-    keys: dict[str, str] = {}
-    errors: list[uf.RowError] = []
-    error_count = 0
+    """Check the rows and insert them in batches with the ORM (SQLite and any other database)."""
+    rows = _CheckedRows(usage_import, shape, open_file, progress)
     batch: list[UsageEvent] = []
-    total = imported = 0
-    project_ids: set[int] = set()
-    for line, cells in _rows(shape, open_file, progress):
-        total += 1
-        values = {column: cells[index] for column, index in positions}
-        row, row_errors = uf.check_row(line, values, router)
-        if row_errors:
-            error_count += len(row_errors)
-            errors.extend(row_errors[: uf.MAX_SHOWN_ERRORS - len(errors)])
-        if row is None or error_count:
-            continue
-        user_key = keys.get(row.user)
-        if user_key is None:
-            if len(keys) >= KEY_CACHE_SIZE:
-                keys.clear()
-            user_key = keys[row.user] = uf.user_key(row.user, key)
-        project_id = router(row.account) if router is not None else usage_import.project_id
-        project_ids.add(project_id)
+    imported = 0
+    for project_id, day, user_key, feature, count in rows:
         batch.append(
             UsageEvent(
                 workspace_id=usage_import.workspace_id,
                 project_id=project_id,
                 usage_import_id=usage_import.pk,
-                day=row.day,
+                day=day,
                 user_key=user_key,
-                feature=row.feature,
-                count=row.count,
+                feature=feature,
+                count=count,
             )
         )
         if len(batch) >= BATCH_SIZE:
             UsageEvent.objects.bulk_create(batch)
             imported += len(batch)
             batch = []
-    if error_count:
-        raise uf.FileRefused(errors, count=error_count)
-    if total == 0:
-        raise uf.FileRefused.single(uf.HEADER_ONLY)
+    rows.refuse_if_failed()
     UsageEvent.objects.bulk_create(batch)
     imported += len(batch)
-    return LoadResult(total, imported, tuple(sorted(project_ids)))
+    return LoadResult(rows.total, imported, tuple(sorted(rows.project_ids)))
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
 
-_DELIMITER_SQL = {",": "','", ";": "';'", "\t": "E'\\t'"}
-_LINE_IN_CONTEXT = re.compile(r"\bline (\d+)")
-# Column, SQL type of its clean value, position in error order.
-_LOOKUPS = (("date", "date"), ("user", "text"), ("feature", "text"), ("count", "integer"))
-_FETCH_SIZE = 10_000
+_COPY_EVENTS = (
+    f"COPY {UsageEvent._meta.db_table} "
+    "(workspace_id, usage_import_id, project_id, day, user_key, feature, count) FROM STDIN"
+)
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# Rows sent to the server at once (about 100 bytes each).
+_COPY_ROWS = 10_000
+
+
+def _copy_text(value: str) -> str:
+    """Return a text value escaped for COPY's text format."""
+    return value.translate(_COPY_ESCAPES)
+
+
+class _EventCopy:
+    """One COPY of rows into the events table, paused whenever another statement must run."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.block: Any = None
+        self.copy: Any = None
+        self.lines: list[str] = []
+        self.count = 0
+
+    def write(self, line: str) -> None:
+        self.lines.append(line)
+        if len(self.lines) >= _COPY_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.lines:
+            return
+        if self.copy is None:
+            self.block = self.cursor.copy(_COPY_EVENTS)
+            self.copy = self.block.__enter__()
+        self.copy.write("".join(self.lines))
+        self.count += len(self.lines)
+        self.lines = []
+
+    def pause(self, error: BaseException | None = None) -> None:
+        """End the current COPY (a connection runs no other statement while a COPY is open)."""
+        if error is None:
+            self.flush()
+        if self.block is not None:
+            block, self.block, self.copy = self.block, None, None
+            if error is None:
+                block.__exit__(None, None, None)
+            else:
+                block.__exit__(type(error), error, error.__traceback__)
 
 
 def load_postgres(
     *, usage_import: UsageImport, shape: uf.FileShape, open_file: OpenFile, progress: Progress
 ) -> LoadResult:
-    """COPY the file into a temporary staging table, then validate and move it in SQL.
+    """Check the rows as they stream and COPY the clean ones straight into the events table.
 
-    The row rules run once per distinct value of each column (dates, users, features and
-    counts repeat a lot), into lookup tables of clean values and messages; joins then check
-    and move every row in one INSERT ... SELECT. Nothing is read whole into memory.
+    Nothing is staged and nothing is read whole into memory; when a row fails, the rows
+    already sent are undone by the caller's rollback.
     """
-    width = len(shape.header)
-    tag = usage_import.pk
-    staging = f"usage_staging_{tag}"
-    columns = [f"c{index}" for index in range(width)]
-    mapping = usage_import.column_mapping
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TEMP TABLE {staging} (line bigint GENERATED BY DEFAULT AS IDENTITY "
-            f"(START WITH 2), {', '.join(f'{c} text' for c in columns)}) ON COMMIT DROP"
+        events = _EventCopy(cursor)
+        rows = _CheckedRows(
+            usage_import, shape, open_file, progress, as_text=True, before_query=events.pause
         )
-        _copy_file(cursor, staging, columns, shape, open_file, progress)
-        cursor.execute(f"SELECT count(*) FROM {staging}")
-        total = cursor.fetchone()[0]
-        if total == 0:
-            raise uf.FileRefused.single(uf.HEADER_ONLY)
-
-        checks = {
-            "date": uf.check_date,
-            "user": _user_key_check(),
-            "feature": uf.check_feature,
-            "count": uf.check_count,
-        }
-        lookups = [(column, sql_type) for column, sql_type in _LOOKUPS]
-        if usage_import.is_workspace_wide:
-            router = AccountRouter(usage_import.workspace_id)
-            checks["account"] = lambda raw: uf.check_account(raw, router)
-            lookups.append(("account", "bigint"))
-        joins, errors_sql, values = [], [], {}
-        for position, (column, sql_type) in enumerate(lookups):
-            if mapping.get(column) is None:
-                continue
-            lookup = f"usage_lookup_{column}_{tag}"
-            raw = f"coalesce(s.c{mapping[column]}, '')"
-            _fill_lookup(cursor, staging, raw, lookup, sql_type, checks[column])
-            joins.append(f"JOIN {lookup} l_{column} ON l_{column}.raw = {raw}")
-            values[column] = f"l_{column}.value"
-            errors_sql.append(
-                f"SELECT s.line, {position} AS position, '{column}' AS col, "
-                f"l_{column}.error AS message FROM {staging} s "
-                f"JOIN {lookup} l_{column} ON l_{column}.raw = {raw} "
-                f"WHERE l_{column}.error IS NOT NULL"
-            )
-        progress_done = usage_import.file_size
-        progress(progress_done)
-        cursor.execute(
-            f"""
-            INSERT INTO scoring_usageevent
-                (workspace_id, project_id, usage_import_id, day, user_key, feature, count)
-            SELECT %s, {values.get("account", "%s")}, %s, l_date.value, l_user.value,
-                   {values.get("feature", "''")}, {values.get("count", "1")}
-            FROM {staging} s {" ".join(joins)}
-            WHERE {" AND ".join(f"l_{column}.error IS NULL" for column in values)}
-            """,
-            [usage_import.workspace_id]
-            + ([] if "account" in values else [usage_import.project_id])
-            + [usage_import.pk],
-        )
-        imported = cursor.rowcount
-        if imported != total:
-            cursor.execute(
-                f"""
-                SELECT line, col, message, count(*) OVER ()
-                FROM ({" UNION ALL ".join(errors_sql)}) e
-                ORDER BY line, position LIMIT {uf.MAX_SHOWN_ERRORS}
-                """
-            )
-            rows = cursor.fetchall()
-            raise uf.FileRefused(
-                [uf.RowError(line, column, message) for line, column, message, _ in rows],
-                count=rows[0][3] if rows else 0,
-            )
-        if "account" in values:
-            cursor.execute(
-                f"SELECT DISTINCT value FROM usage_lookup_account_{tag} WHERE error IS NULL"
-            )
-            project_ids = tuple(sorted(row[0] for row in cursor.fetchall()))
-        else:
-            project_ids = (usage_import.project_id,)
-        # ON COMMIT DROP alone would keep the raw values until an outer transaction ends.
-        temporary = [staging] + [f"usage_lookup_{column}_{tag}" for column in values]
-        cursor.execute(f"DROP TABLE {', '.join(temporary)}")
-    return LoadResult(total, imported, project_ids)
-
-
-def _copy_file(
-    cursor: object,
-    staging: str,
-    columns: list[str],
-    shape: uf.FileShape,
-    open_file: OpenFile,
-    progress: Progress,
-) -> None:
-    """Stream the file's rows into the staging table with COPY."""
-    import psycopg
-
-    try:
-        if shape.kind == "csv":
-            statement = (
-                f"COPY {staging} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, "
-                f"HEADER true, DELIMITER {_DELIMITER_SQL[shape.delimiter]})"
-            )
-            with open_file() as raw, cursor.copy(statement) as copy:
-                for chunk in uf.CheckedReader(raw, on_progress=progress).chunks():
-                    copy.write(chunk)
-        else:
-            statement = f"COPY {staging} (line, {', '.join(columns)}) FROM STDIN"
-            with cursor.copy(statement) as copy:
-                for line, cells in _rows(shape, open_file, progress):
-                    copy.write_row([line, *cells])
-    except (psycopg.errors.BadCopyFileFormat, psycopg.errors.DataError) as error:
-        # The database's message quotes the row (raw identifiers), so only the line is kept.
-        found = _LINE_IN_CONTEXT.search(error.diag.context or "")
-        line = int(found.group(1)) if found else None
-        raise uf.FileRefused.single(
-            uf.BAD_ROW_SHAPE.format(line=line, expected=len(columns)), line=line
-        ) from None
-
-
-def _user_key_check() -> Callable[[str], tuple[str, str | None]]:
-    """Return a check of the user column whose clean value is the pseudonymous key."""
-    key = uf.pseudonym_key()
-
-    def check(raw: str) -> tuple[str, str | None]:
-        user, message = uf.check_user(raw)
-        return (uf.user_key(user, key) if message is None else "", message)
-
-    return check
-
-
-def _fill_lookup(
-    cursor: object,
-    staging: str,
-    raw: str,
-    lookup: str,
-    sql_type: str,
-    check: Callable[[str], tuple[object, str | None]],
-) -> None:
-    """Fill a lookup table with each distinct raw value of a column, its clean value and error."""
-    cursor.execute(
-        f"CREATE TEMP TABLE {lookup} (raw text PRIMARY KEY, value {sql_type}, error text) "
-        "ON COMMIT DROP"
-    )
-    with connection.chunked_cursor() as distinct:
-        distinct.execute(f"SELECT DISTINCT {raw} FROM {staging} s")
-        # Checks (which may query accounts) run before each batch's COPY: a connection runs
-        # no other statement while a COPY is open.
-        while batch := distinct.fetchmany(_FETCH_SIZE):
-            checked = [(value, *check(value)) for (value,) in batch]
-            with cursor.copy(f"COPY {lookup} (raw, value, error) FROM STDIN") as copy:
-                for value, clean, message in checked:
-                    copy.write_row([value, None if message else clean, message])
-    cursor.execute(f"ANALYZE {lookup}")
+        prefix = f"{usage_import.workspace_id}\t{usage_import.pk}\t"
+        try:
+            for project, day, user_key, feature, count in rows:
+                events.write(f"{prefix}{project}\t{day}\t{user_key}\t{feature}\t{count}\n")
+            events.pause()
+        except BaseException as error:
+            events.pause(error)
+            raise
+    rows.refuse_if_failed()
+    return LoadResult(rows.total, events.count, tuple(sorted(rows.project_ids)))
