@@ -50,3 +50,15 @@ def axe_source() -> str:
             pytrace=False,
         )
     return AXE.read_text(encoding="utf-8")
+
+
+def assert_accessible(page, axe_source: str, width: int) -> None:
+    """Assert that axe-core finds no violation on the page and nothing scrolls sideways."""
+    page.add_script_tag(content=axe_source)
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"
+    )
+    assert violations == [], f"{page.url}: {violations}"
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} is {scroll_width}px wide at {width}px"

@@ -11,6 +11,7 @@ from django.test import Client
 
 from readiness.models import Role
 from scoring import engine, services
+from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
     AssessmentFactory,
@@ -78,17 +79,6 @@ def open_page(browser, signed_in: dict, url: str, viewport: dict):
     return page, errors
 
 
-def check_accessible(page, axe_source: str, viewport: dict) -> None:
-    page.add_script_tag(content=axe_source)
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"
-    )
-    assert violations == [], f"{page.url}: {violations}"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= viewport["width"], f"{page.url} is {width}px wide at {viewport['width']}px"
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_report_draws_its_charts_and_passes_axe(
     browser, axe_source, signed_in, viewport, tmp_path: Path
@@ -108,7 +98,7 @@ def test_report_draws_its_charts_and_passes_axe(
     shot = tmp_path / f"report-{viewport['width']}.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000
-    check_accessible(page, axe_source, viewport)
+    assert_accessible(page, axe_source, viewport["width"])
     assert errors == []
     page.context.close()
 
@@ -128,7 +118,7 @@ def test_portfolio_filters_and_passes_axe(
     shot = tmp_path / f"portfolio-{viewport['width']}.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 5_000
-    check_accessible(page, axe_source, viewport)
+    assert_accessible(page, axe_source, viewport["width"])
     table.get_by_role("link", name="Fleet planning rollout").click()
     page.wait_for_url("**/report/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Readiness report")

@@ -9,23 +9,12 @@ from django.utils import timezone
 
 from readiness import services, tokens
 from readiness.models import Response, ResponseStatus
+from tests.e2e.conftest import assert_accessible
 from tests.factories import AssessmentFactory, InvitationFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 360, "height": 740}
-
-
-def check_page(page, axe_source: str) -> None:
-    """Assert that axe-core finds no violation and nothing scrolls sideways on the phone."""
-    page.add_script_tag(content=axe_source)
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).join(', ')})`)"
-    )
-    assert violations == [], f"{page.url}: {violations}"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width}px wide on a {PHONE['width']}px phone"
 
 
 def new_context(browser, **options: object):
@@ -65,13 +54,13 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     page = phone.new_page()
     page.goto(survey_url)
     assert "Hello Ada Lovelace" in page.content()
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
 
     # Keyboard only: start, answer the Awareness step with arrow keys, save with Enter.
     tab_to(page, "a.btn-primary")
     page.keyboard.press("Enter")
     page.wait_for_url("**/awareness/")
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     for code in ("AW1", "AW2", "AW3"):
         tab_to(page, f"input[name='{code}']")
         page.keyboard.press("Space")
@@ -81,7 +70,7 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     tab_to(page, "button[value='next']")
     page.keyboard.press("Enter")
     page.wait_for_url("**/desire/")
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
 
     # Touch: Desire, then part of Knowledge, then leave halfway.
     for code in ("DE1", "DE2", "DE3"):
@@ -91,7 +80,7 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     choose(page, "KN1", "Don't know")
     page.get_by_role("button", name="Save and finish later").click()
     page.get_by_role("heading", name="Your answers are saved").wait_for()
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     phone.close()
 
     # Another device: the same link resumes at Knowledge with the saved answer.
@@ -101,7 +90,7 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     page.get_by_role("link", name="Continue where you left off").click()
     page.wait_for_url("**/knowledge/")
     assert page.locator("input[name='KN1']:checked").get_attribute("value") == "dont_know"
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     for section, codes in (
         ("knowledge", ("KN2", "KN3")),
         ("ability", ("AB1", "AB2", "AB3")),
@@ -110,22 +99,22 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     ):
         page.wait_for_url(f"**/{section}/")
         if section != "knowledge":
-            check_page(page, axe_source)
+            assert_accessible(page, axe_source, PHONE["width"])
         for code in codes:
             choose(page, code, "Strongly agree")
         page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/sentiment/")
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     choose(page, "NPS", "9")
     page.get_by_label("What is your biggest concern").fill("Training during peak season.")
     page.get_by_role("button", name="Save and continue").click()
     page.wait_for_url("**/review/")
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     assert "Don't know" in page.content() and "Training during peak season." in page.content()
 
     page.get_by_role("button", name="Send my answers").click()
     page.get_by_role("heading", name="Thank you, Ada Lovelace").wait_for()
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     response = Response.objects.get(status=ResponseStatus.SUBMITTED)
     assert response.answers.count() == 20
     assert response.answers.get(item__code="AW1").value == 4
@@ -143,10 +132,10 @@ def test_unknown_and_closed_links_have_clear_accessible_pages(
     page = context.new_page()
     page.goto(survey_url.rsplit("/", 2)[0] + "/not-a-real-token/")
     assert "This survey link is not valid" in page.content()
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     for assessment in services.Assessment.objects.all():
         services.assessment_close(assessment=assessment)
     page.goto(survey_url)
     assert "This survey is closed" in page.content()
-    check_page(page, axe_source)
+    assert_accessible(page, axe_source, PHONE["width"])
     context.close()
