@@ -28,7 +28,7 @@ seed: migrate
 
 run: seed
 	@echo "AdoptReady is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The browser tests drive Debian's Chromium and inject axe-core (npm, pinned in package-lock.json);
 # install them when missing or stop with a message that says what to install.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
 
 from readiness import csv_io
 from readiness.models import (
@@ -20,6 +23,14 @@ from readiness.models import (
     SurveyTemplate,
     Workspace,
 )
+
+# Bounds that catch typos (a year 0001, a million reminders) before they reach the data.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+LATEST_DATE = datetime.date(2099, 12, 31)
+DATE_RANGE_MESSAGE = "Enter a date between 2000 and 2099."
+MAX_LICENSED_SEATS = 1_000_000
+MAX_REMINDERS = 10
+MAX_REMINDER_INTERVAL_DAYS = 60
 
 
 def _helper(label: str, *layout: Any) -> FormHelper:
@@ -48,9 +59,14 @@ class AccountForm(forms.ModelForm):
         self.workspace = workspace
         self.fields["owner"].queryset = (
             get_user_model()
-            .objects.filter(memberships__workspace=workspace)
+            .objects.filter(
+                Q(memberships__workspace=workspace, memberships__role__in=(Role.CSM, Role.ADMIN))
+                | Q(pk=self.instance.owner_id)
+            )
+            .distinct()
             .order_by("first_name", "username")
         )
+        self.fields["owner"].help_text = "A customer-success manager (or admin) of this workspace."
         self.fields["owner"].label_from_instance = lambda user: (
             user.get_full_name() or user.username
         )
@@ -67,7 +83,7 @@ class AccountForm(forms.ModelForm):
         if (
             external_id
             and Account.objects.for_workspace(self.workspace)
-            .filter(external_id=external_id)
+            .filter(external_id__iexact=external_id)
             .exclude(pk=self.instance.pk)
             .exists()
         ):
@@ -126,8 +142,9 @@ class ProjectForm(forms.ModelForm):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = Account.objects.for_workspace(workspace)
-        self.fields["licensed_seats"].min_value = 1
-        self.fields["licensed_seats"].widget.attrs["min"] = 1
+        # One message for every out-of-range value, from clean_licensed_seats.
+        self.fields["licensed_seats"].validators = []
+        self.fields["licensed_seats"].widget.attrs.update({"min": 1, "max": MAX_LICENSED_SEATS})
         self.helper = _helper(
             "Save project",
             "account",
@@ -139,12 +156,17 @@ class ProjectForm(forms.ModelForm):
 
     def clean_licensed_seats(self) -> int | None:
         seats = self.cleaned_data["licensed_seats"]
-        if seats is not None and seats < 1:
-            raise forms.ValidationError("Licensed seats must be at least 1.")
+        if seats is not None and not 1 <= seats <= MAX_LICENSED_SEATS:
+            raise forms.ValidationError(
+                f"Licensed seats must be a whole number from 1 to {MAX_LICENSED_SEATS:,}."
+            )
         return seats
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        for name in ("kickoff_date", "golive_date"):
+            if cleaned.get(name) and not EARLIEST_DATE <= cleaned[name] <= LATEST_DATE:
+                self.add_error(name, DATE_RANGE_MESSAGE)
         kickoff, golive = cleaned.get("kickoff_date"), cleaned.get("golive_date")
         if kickoff and golive and golive < kickoff:
             self.add_error("golive_date", "The go-live date cannot be before the kick-off date.")
@@ -191,15 +213,38 @@ class AssessmentForm(forms.ModelForm):
 
     def clean_reminder_interval_days(self) -> int:
         days = self.cleaned_data["reminder_interval_days"]
-        if days < 1:
-            raise forms.ValidationError("Leave at least one day between reminders.")
+        if not 1 <= days <= MAX_REMINDER_INTERVAL_DAYS:
+            raise forms.ValidationError(
+                f"Leave between 1 and {MAX_REMINDER_INTERVAL_DAYS} days between reminders."
+            )
         return days
+
+    def clean_max_reminders(self) -> int:
+        count = self.cleaned_data["max_reminders"]
+        if count > MAX_REMINDERS:
+            raise forms.ValidationError(
+                f"Send at most {MAX_REMINDERS} reminders: more than that annoys people."
+            )
+        return count
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         opens_on, closes_on = cleaned.get("opens_on"), cleaned.get("closes_on")
+        for name in ("opens_on", "closes_on"):
+            if cleaned.get(name) and not EARLIEST_DATE <= cleaned[name] <= LATEST_DATE:
+                self.add_error(name, DATE_RANGE_MESSAGE)
         if opens_on and closes_on and closes_on < opens_on:
             self.add_error("closes_on", "The closing date cannot be before the opening date.")
+        if (
+            self.instance.state == AssessmentState.OPEN
+            and closes_on
+            and closes_on < timezone.localdate()
+        ):
+            self.add_error(
+                "closes_on",
+                "An open assessment cannot close in the past. Pick today or a later date, or "
+                "use “Close assessment” on its page to close it now.",
+            )
         return cleaned
 
 

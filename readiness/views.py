@@ -424,7 +424,9 @@ def responses_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "readiness/upload_page.html", context, status=400 if errors else 200)
 
 
-@workspace_view(Action.EXPORT)
+# Named, per-person answers: for those who run the assessment, not for every exporter (the
+# report and its exports are the anonymous, suppressed view).
+@workspace_view(Action.RUN_ASSESSMENTS)
 def responses_export(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _assessment(request, assessment_id)
     header, rows = selectors.response_export(assessment=assessment)

@@ -535,7 +535,9 @@ def evaluate_flags(
         reasons = []
         if too_few:
             reasons.append(
-                f"only {confidence.responses} submitted response"
+                "no submitted response yet"
+                if confidence.responses == 0
+                else f"only {confidence.responses} submitted response"
                 f"{'' if confidence.responses == 1 else 's'} "
                 f"(fewer than {model.low_confidence_min_responses})"
             )

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.conf import settings
+from django.utils import timezone
 
 COLUMNS: tuple[str, ...] = ("date", "user", "feature", "count", "account")
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "user")
@@ -81,6 +82,12 @@ TOO_LARGE = (
     "one per month) and upload them one by one."
 )
 DATE_EMPTY = "Enter a date."
+DATE_FUTURE = "“{value}” is in the future. Usage can only be imported for days that have passed."
+DATE_TOO_OLD = (
+    "“{value}” is before {earliest}. Check the date: it should be a day of product usage."
+)
+# Usage older than this is a typo, not telemetry; a day ahead of the server allows for time zones.
+EARLIEST_DAY = datetime.date(2000, 1, 1)
 DATE_INVALID = (
     "“{value}” is not a date. Use YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-31T14:05:00."
 )
@@ -191,6 +198,10 @@ def check_date(raw: str) -> tuple[datetime.date | None, str | None]:
     day = parse_day(value)
     if day is None:
         return None, DATE_INVALID.format(value=shown(value))
+    if day > timezone.localdate() + datetime.timedelta(days=1):
+        return None, DATE_FUTURE.format(value=shown(value))
+    if day < EARLIEST_DAY:
+        return None, DATE_TOO_OLD.format(value=shown(value), earliest=EARLIEST_DAY.isoformat())
     return day, None
 
 

@@ -57,10 +57,13 @@ class TestExport:
         assert row["CON"] == "'@risk -high"
         assert (row["AW1"], row["AW2"], row["NPS"]) == ("4", "dont_know", "9")
 
-    def test_viewers_cannot_export(self, viewer_client, workspace) -> None:
+    @pytest.mark.parametrize("role", ["viewer", "csm"])
+    def test_only_those_who_run_assessments_export_named_answers(
+        self, client_for, workspace, role: str
+    ) -> None:
         assessment = AssessmentFactory(project__account__workspace=workspace)
         url = reverse("readiness:responses_export", args=[assessment.pk])
-        assert viewer_client.get(url).status_code == 403
+        assert client_for(workspace, role).get(url).status_code == 403
 
     def test_an_export_imports_back_into_another_assessment(self) -> None:
         source = open_assessment()

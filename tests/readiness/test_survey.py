@@ -10,11 +10,12 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from config.settings import base as base_settings
 from readiness import services, tokens
 from readiness.log_filters import RedactSurveyTokens, redact
-from readiness.models import Invitation, Response, ResponseStatus, Role
+from readiness.models import Assessment, Invitation, Response, ResponseStatus, Role
 from tests.factories import AssessmentFactory
 from tests.readiness.test_assessments import TODAY, invite, open_assessment
 
@@ -90,8 +91,11 @@ class TestSurveyPages:
 
     def test_a_closed_survey_says_so(self, client, invitation):
         services.assessment_close(assessment=invitation.assessment)
-        page = client.get(link(invitation))
-        assert "This survey is closed" in page.content.decode()
+        page = client.get(link(invitation)).content.decode()
+        assert "This survey is closed" in page
+        closed_at = timezone.localtime(Assessment.objects.get().closed_at)
+        # The day it was actually closed, not the planned closing date.
+        assert f"it closed on {closed_at.day} {closed_at:%B %Y}" in page
         client.post(link(invitation, "awareness"), {"AW1": "5", "action": "next"})
         assert not Response.objects.exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from readiness import services
 from readiness.models import Account, Project, Role, SurveyTemplate
 from readiness.services import membership_set
 from tests.factories import AccountFactory, AssessmentFactory, ProjectFactory
@@ -95,11 +96,23 @@ class TestProjectForm:
         assert project.tracked_features == ["reports", "dashboards"]
         assert project.workspace == workspace
 
-    def test_zero_seats_are_refused_with_a_message(self, consultant_client, workspace) -> None:
+    @pytest.mark.parametrize("seats", [0, -5, 99_999_999_999_999])
+    def test_out_of_range_seats_are_refused_with_one_message(
+        self, consultant_client, workspace, seats: int
+    ) -> None:
         response = self._post(
-            consultant_client, AccountFactory(workspace=workspace), licensed_seats=0
+            consultant_client, AccountFactory(workspace=workspace), licensed_seats=seats
         )
-        assert "Licensed seats must be at least 1." in response.content.decode()
+        page = response.content.decode()
+        assert "Licensed seats must be a whole number from 1 to 1,000,000." in page
+        assert "greater than or equal to" not in page
+        assert not Project.objects.exists()
+
+    def test_year_one_is_refused(self, consultant_client, workspace) -> None:
+        response = self._post(
+            consultant_client, AccountFactory(workspace=workspace), kickoff_date="0001-01-01"
+        )
+        assert "Enter a date between 2000 and 2099." in response.content.decode()
         assert not Project.objects.exists()
 
     def test_golive_before_kickoff_is_refused(self, consultant_client, workspace) -> None:
@@ -139,6 +152,29 @@ class TestAccountForm:
         )
         assert "Another account already uses the external id “ACME-1”" in response.content.decode()
 
+    def test_external_ids_differing_only_in_case_are_duplicates(
+        self, consultant_client, workspace
+    ) -> None:
+        AccountFactory(workspace=workspace, external_id="QA-1")
+        response = consultant_client.post(
+            reverse("readiness:account_create"), {"name": "Acme 2", "external_id": "qa-1"}
+        )
+        assert "Another account already uses the external id “qa-1”" in response.content.decode()
+
+    def test_only_csms_and_admins_can_own_an_account(
+        self, consultant_client, client_for, workspace
+    ) -> None:
+        viewer = client_for(workspace, Role.VIEWER).user
+        csm = client_for(workspace, Role.CSM).user
+        response = consultant_client.post(
+            reverse("readiness:account_create"), {"name": "Acme", "owner": viewer.pk}
+        )
+        assert "Select a valid choice" in response.content.decode()
+        response = consultant_client.post(
+            reverse("readiness:account_create"), {"name": "Acme", "owner": csm.pk}
+        )
+        assert response.status_code == 302
+
     def test_same_external_id_in_another_workspace_is_fine(
         self, consultant_client, other_workspace
     ) -> None:
@@ -165,6 +201,45 @@ class TestAssessments:
             },
         )
         assert "The closing date cannot be before the opening date." in response.content.decode()
+
+    def test_an_open_assessment_cannot_close_in_the_past(
+        self, consultant_client, workspace
+    ) -> None:
+        assessment = AssessmentFactory(project__account__workspace=workspace, closes_on=None)
+        services.assessment_open(assessment=assessment)
+        response = consultant_client.post(
+            reverse("readiness:assessment_edit", args=[assessment.pk]),
+            {
+                "name": assessment.name,
+                "template": assessment.template_id,
+                "opens_on": "2020-01-01",
+                "closes_on": "2020-02-01",
+                "max_reminders": 3,
+                "reminder_interval_days": 3,
+            },
+        )
+        assert "An open assessment cannot close in the past." in response.content.decode()
+        assessment.refresh_from_db()
+        assert assessment.closes_on is None
+
+    def test_a_thousand_reminders_are_refused(self, consultant_client, workspace) -> None:
+        project = ProjectFactory(account__workspace=workspace)
+        template = SurveyTemplate.objects.get(workspace=workspace)
+        response = consultant_client.post(
+            reverse("readiness:assessment_create", args=[project.pk]),
+            {
+                "name": "Baseline",
+                "template": template.pk,
+                "opens_on": "2026-10-01",
+                "closes_on": "2026-10-31",
+                "max_reminders": 1000,
+                "reminder_interval_days": 100000,
+            },
+        )
+        page = response.content.decode()
+        assert "Send at most 10 reminders" in page
+        assert "Leave between 1 and 60 days between reminders." in page
+        assert not project.assessments.exists()
 
     def test_used_template_is_revised_as_a_new_version(self, admin_client_ws, workspace) -> None:
         assessment = AssessmentFactory(project__account__workspace=workspace)

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test import override_settings
+from django.utils import timezone
 from openpyxl import Workbook
 
 from readiness.models import ProjectStatus
@@ -172,6 +173,25 @@ class TestBadFiles:
             ),
             (4, "date", "Enter a date."),
         ]
+
+    def test_future_and_absurdly_old_dates_are_refused(self, project) -> None:
+        tomorrow_but_one = timezone.localdate() + datetime.timedelta(days=2)
+        content = HEADER + f"{tomorrow_but_one},u1,r,1\n1900-01-01,u2,r,1\n2000-01-01,u3,r,1\n"
+        assert errors_of(run(project, content.encode())) == [
+            (
+                2,
+                "date",
+                f"“{tomorrow_but_one}” is in the future. Usage can only be imported for days "
+                "that have passed.",
+            ),
+            (
+                3,
+                "date",
+                "“1900-01-01” is before 2000-01-01. Check the date: it should be a day of "
+                "product usage.",
+            ),
+        ]
+        assert not UsageEvent.objects.exists()
 
     @pytest.mark.parametrize("count", ["0", "-3", "1.5", "abc", "1000000000"])
     def test_counts_must_be_whole_numbers_of_one_or_more(self, project, count) -> None:
