@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -322,7 +323,7 @@ def invitations_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.info(request, "Everyone has already been sent an invitation.")
         return _back(assessment)
     tasks.send_invitations.delay_on_commit(assessment.pk)
-    messages.success(request, f"Invitations are on their way to {unsent} people.")
+    messages.success(request, f"Invitations are on their way to {_people(unsent)}.")
     return _back(assessment)
 
 
@@ -337,13 +338,15 @@ def reminders_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not due:
         messages.info(
             request,
-            "No one is due a reminder: everyone has submitted, was reminded less than "
-            f"{assessment.reminder_interval_days} day(s) ago, or had {assessment.max_reminders} "
-            "reminders already.",
+            "No one is due a reminder yet. Reminders go to people who have not submitted, "
+            f"at least {assessment.reminder_interval_days} "
+            f"day{pluralize(assessment.reminder_interval_days)} after their invitation or last "
+            f"reminder, and at most {assessment.max_reminders} "
+            f"time{pluralize(assessment.max_reminders)} each.",
         )
         return _back(assessment)
     tasks.send_reminders.delay_on_commit(assessment.pk)
-    messages.success(request, f"Reminders are on their way to {due} people.")
+    messages.success(request, f"Reminders are on their way to {_people(due)}.")
     return _back(assessment)
 
 
@@ -379,7 +382,7 @@ def invitation_add_list(request: HttpRequest, assessment_id: int) -> HttpRespons
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, f"{len(added)} people invited.")
+            messages.success(request, f"{_people(len(added))} invited.")
             return _back(assessment)
     context = {
         "form": form,
@@ -406,9 +409,9 @@ def responses_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{result.imported} responses imported"
+                f"{result.imported} response{pluralize(result.imported)} imported"
                 + (
-                    f", {result.invited} people added to the invitations."
+                    f", {_people(result.invited)} added to the invitations."
                     if result.invited
                     else "."
                 ),
@@ -460,3 +463,8 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
         tasks.send_invitations.delay_on_commit(assessment.pk, [invitation.pk], resend=True)
         messages.success(request, f"The invitation is on its way to {invitation.email} again.")
     return _back(assessment)
+
+
+def _people(count: int) -> str:
+    """Return "1 person" or "N people", for messages."""
+    return f"{count} {'person' if count == 1 else 'people'}"

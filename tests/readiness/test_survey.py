@@ -209,7 +209,7 @@ class TestAssessmentPage:
             response = consultant_client.post(
                 reverse("readiness:invitations_send", args=[assessment.pk]), follow=True
             )
-        assert "Invitations are on their way to 1 people." in response.content.decode()
+        assert "Invitations are on their way to 1 person." in response.content.decode()
         assert len(mail.outbox) == 1
         consultant_client.post(reverse("readiness:assessment_close", args=[assessment.pk]))
         assessment.refresh_from_db()
