@@ -153,9 +153,12 @@ class _CheckedRows:
             day, message = uf.check_date(raw)
             return (day.isoformat() if text and day is not None else day), message
 
-        def check_user(raw: str) -> tuple[str, str | None]:
+        def check_user(raw: str) -> tuple[Any, str | None]:
             user, message = uf.check_user(raw)
-            return (uf.user_key(user, key) if message is None else ""), message
+            if message is not None:
+                return None, message
+            pseudonym = uf.user_key(user, key)
+            return (str(pseudonym) if text else pseudonym), None
 
         def check_feature(raw: str) -> tuple[str, str | None]:
             feature, message = uf.check_feature(raw)
@@ -266,7 +269,7 @@ def load_batched(
 
 _COPY_EVENTS = (
     f"COPY {UsageEvent._meta.db_table} "
-    "(workspace_id, usage_import_id, project_id, day, user_key, feature, count) FROM STDIN"
+    "(workspace_id, usage_import_id, project_id, day, count, user_key, feature) FROM STDIN"
 )
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Rows sent to the server at once (about 100 bytes each).
@@ -331,7 +334,7 @@ def load_postgres(
         prefix = f"{usage_import.workspace_id}\t{usage_import.pk}\t"
         try:
             for project, day, user_key, feature, count in rows:
-                events.write(f"{prefix}{project}\t{day}\t{user_key}\t{feature}\t{count}\n")
+                events.write(f"{prefix}{project}\t{day}\t{count}\t{user_key}\t{feature}\n")
             events.pause()
         except BaseException as error:
             events.pause(error)
