@@ -533,3 +533,13 @@ def test_the_generator_is_deterministic_and_realistic() -> None:
         per_user[row[1]] = per_user.get(row[1], 0) + 1
     busiest = sorted(per_user.values(), reverse=True)
     assert sum(busiest[:10]) > 0.3 * len(rows)
+
+
+@pytest.mark.postgres
+def test_the_imported_block_ranges_are_summarized_for_the_brin_index(project) -> None:
+    # A range without a summary is read by every query; the import leaves none behind.
+    rows = "".join(f"2025-03-{1 + n % 28:02d},u{n % 50},reports,1\n" for n in range(20_000))
+    assert run(project, (HEADER + rows).encode()).state == UsageImportState.DONE
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT brin_summarize_new_values('usage_event_project_day'::regclass)")
+        assert cursor.fetchone()[0] == 0
