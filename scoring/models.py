@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
@@ -306,6 +308,25 @@ class UsageImport(WorkspaceOwned):
         return max(self.error_count - len(self.errors), 0)
 
 
+class EventsBrinIndex(BrinIndex):
+    """A BRIN index whose filled block ranges are summarized by autovacuum right away.
+
+    A range without a summary is read by every query, and an import fills many: with
+    `autosummarize` each full range is queued for the autovacuum worker as it fills, so the
+    import itself does not wait (nor lock the table) to summarize. Other databases (SQLite)
+    get a plain index on the same columns.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("autosummarize", True)
+        super().__init__(*args, **kwargs)
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            return models.Index.create_sql(self, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class UsageEvent(WorkspaceOwned):
     """One row of imported usage: a pseudonymous user used a feature on a day, `count` times.
 
@@ -348,8 +369,8 @@ class UsageEvent(WorkspaceOwned):
         indexes = [
             # BRIN, not B-tree: events arrive an import at a time, so a block range holds one
             # project and a few days; its upkeep is one summary per 128 pages instead of one
-            # index entry per row (docs/usage-imports.md). SQLite makes it a plain index.
-            BrinIndex(fields=["project", "day"], name="usage_event_project_day"),
+            # index entry per row (docs/usage-imports.md).
+            EventsBrinIndex(fields=["project", "day"], name="usage_event_project_day"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(count__gte=1), name="usage_event_count_positive"),

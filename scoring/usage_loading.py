@@ -300,7 +300,6 @@ _COPY_EVENTS = (
     f"COPY {UsageEvent._meta.db_table} "
     "(workspace_id, usage_import_id, project_id, day, count, user_key, feature) FROM STDIN"
 )
-_EVENTS_INDEX = UsageEvent._meta.indexes[0].name
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Rows sent to the server at once (about 100 bytes each).
 _COPY_ROWS = 10_000
@@ -373,9 +372,5 @@ def load_postgres(
         except BaseException as error:
             events.pause(error)
             raise
-        if events.count and not rows.error_count:
-            # Block ranges filled by this COPY have no summary yet, and a BRIN index reads a
-            # range without one for every query: summarize them now, not at the next vacuum.
-            cursor.execute("SELECT brin_summarize_new_values(%s::regclass)", [_EVENTS_INDEX])
     rows.refuse_if_failed()
     return LoadResult(rows.total, events.count, tuple(sorted(rows.project_ids)))
