@@ -535,13 +535,15 @@ def test_the_generator_is_deterministic_and_realistic() -> None:
     assert sum(busiest[:10]) > 0.3 * len(rows)
 
 
-@pytest.mark.postgres
-def test_the_events_brin_index_summarizes_filled_ranges_by_itself() -> None:
-    # A block range without a summary is read by every query: autovacuum summarizes each
-    # range an import fills, without the import waiting for it.
+def test_the_events_index_is_brin_with_autosummarize_on_postgres_and_plain_elsewhere() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT am.amname, c.reloptions FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
-            "WHERE c.relname = 'usage_event_project_day'"
-        )
-        assert cursor.fetchone() == ("brin", ["autosummarize=on"])
+        constraints = connection.introspection.get_constraints(cursor, UsageEvent._meta.db_table)
+        index = constraints["usage_event_project_day"]
+        assert index["columns"] == ["project_id", "day"]
+        if connection.vendor != "postgresql":
+            return
+        assert index["type"] == "brin"
+        # A block range without a summary is read by every query: autovacuum summarizes each
+        # range an import fills, without the import waiting for it.
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'usage_event_project_day'")
+        assert cursor.fetchone() == (["autosummarize=on"],)
