@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib.postgres.indexes import BrinIndex
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -305,11 +308,30 @@ class UsageImport(WorkspaceOwned):
         return max(self.error_count - len(self.errors), 0)
 
 
+class EventsBrinIndex(BrinIndex):
+    """A BRIN index whose filled block ranges are summarized by autovacuum right away.
+
+    A range without a summary is read by every query, and an import fills many: with
+    `autosummarize` each full range is queued for the autovacuum worker as it fills, so the
+    import itself does not wait (nor lock the table) to summarize. Other databases (SQLite)
+    get a plain index on the same columns.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("autosummarize", True)
+        super().__init__(*args, **kwargs)
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            return models.Index.create_sql(self, model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class UsageEvent(WorkspaceOwned):
     """One row of imported usage: a pseudonymous user used a feature on a day, `count` times.
 
     Rows are bulk-loaded by the million, so the table carries only what the usage windows
-    need: one index on (project, day), no other index and no database-level foreign keys,
+    need: one BRIN index on (project, day), no other index and no database-level foreign keys,
     whose per-row upkeep took longer than the rest of an import (docs/usage-imports.md).
     Only `usage_import_process` writes rows, with ids it has just read in the same
     transaction; deleting a project, workspace or import still deletes its events (Django's
@@ -333,20 +355,26 @@ class UsageEvent(WorkspaceOwned):
         db_index=False,
         db_constraint=False,
     )
+    # The 4-byte columns side by side and `feature` last in the table (see the migration), so
+    # that rows carry no alignment padding.
     day = models.DateField()
-    # HMAC-SHA256 (hex) of the normalized identifier under USAGE_PSEUDONYM_KEY, never the raw one.
-    user_key = models.CharField(max_length=64)
-    feature = models.CharField(max_length=100, blank=True)
     count = models.PositiveIntegerField(default=1)
+    # The first 8 bytes of HMAC-SHA256 of the normalized identifier under USAGE_PSEUDONYM_KEY
+    # (`usage_files.user_key`), never the raw identifier.
+    user_key = models.BigIntegerField()
+    feature = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["project", "day"]
         indexes = [
-            models.Index(fields=["project", "day"], name="usage_event_project_day"),
+            # BRIN, not B-tree: events arrive an import at a time, so a block range holds one
+            # project and a few days; its upkeep is one summary per 128 pages instead of one
+            # index entry per row (docs/usage-imports.md).
+            EventsBrinIndex(fields=["project", "day"], name="usage_event_project_day"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(count__gte=1), name="usage_event_count_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.user_key[:8]} {self.feature or '-'} x{self.count}"
+        return f"{self.day} {self.user_key:016x} {self.feature or '-'} x{self.count}"

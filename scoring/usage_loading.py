@@ -105,20 +105,35 @@ Check = Callable[[str], tuple[Any, str | None]]
 
 
 class _CheckCache(dict):
-    """A column's checked values by raw text: the rule runs on a value's first appearance.
+    """A column's clean values by raw text: the rule runs on a value's first appearance.
 
-    Emptied when full, so that memory stays bounded whatever the number of distinct values.
+    Only values that pass are kept here, so that a row of known values is looked up and
+    nothing else; a value's problem is kept in `problems`. Both are emptied when full, so that
+    memory stays bounded whatever the number of distinct values.
     """
 
-    def __init__(self, check: Check) -> None:
+    def __init__(self, check: Check, render: Callable[[Any], Any]) -> None:
         super().__init__()
         self.check = check
+        self.render = render
+        self.problems: dict[str, str] = {}
 
-    def __missing__(self, raw: str) -> tuple[Any, str | None]:
-        if len(self) >= KEY_CACHE_SIZE:
-            self.clear()
-        checked = self[raw] = self.check(raw)
-        return checked
+    def problem(self, raw: str) -> str | None:
+        """Return what is wrong with `raw` (None when it is clean), checking it once."""
+        if raw in self:
+            return None
+        if raw in self.problems:
+            return self.problems[raw]
+        value, message = self.check(raw)
+        kept = self if message is None else self.problems
+        if len(kept) >= KEY_CACHE_SIZE:
+            kept.clear()
+        kept[raw] = self.render(value) if message is None else message
+        return message
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 @dataclass
@@ -128,16 +143,17 @@ class _CheckedRows:
     Iterating yields (project id, day, user key, feature, count) for each row as long as no
     row has failed; after a failure the rest is only checked, so that `errors` holds the first
     100 problems and `error_count` all of them. Each column's rule runs once per distinct raw
-    value (values repeat a lot); the user's clean value is its pseudonymous key. With `as_text`
-    the values are ready for PostgreSQL's COPY text format. `before_query` runs before an
-    account is looked up in the database.
+    value (values repeat a lot); the user's clean value is its pseudonymous key. With
+    `copy_prefix` (PostgreSQL), each row comes instead as its line of COPY text format:
+    `copy_prefix`, project id, day, count, user key, feature (each value rendered once per
+    distinct value). `before_query` runs before an account is looked up in the database.
     """
 
     usage_import: UsageImport
     shape: uf.FileShape
     open_file: OpenFile
     progress: Progress
-    as_text: bool = False
+    copy_prefix: str | None = None
     before_query: Callable[[], None] = lambda: None
     total: int = 0
     errors: list[uf.RowError] = field(default_factory=list)
@@ -147,30 +163,17 @@ class _CheckedRows:
     def checks(self) -> list[tuple[str, int | None, Check]]:
         """Return each column (in error order) with its position in the file and its rule."""
         key = uf.pseudonym_key()
-        text = self.as_text
 
-        def check_date(raw: str) -> tuple[Any, str | None]:
-            day, message = uf.check_date(raw)
-            return (day.isoformat() if text and day is not None else day), message
-
-        def check_user(raw: str) -> tuple[str, str | None]:
+        def check_user(raw: str) -> tuple[Any, str | None]:
             user, message = uf.check_user(raw)
-            return (uf.user_key(user, key) if message is None else ""), message
-
-        def check_feature(raw: str) -> tuple[str, str | None]:
-            feature, message = uf.check_feature(raw)
-            return (_copy_text(feature) if text else feature), message
-
-        def check_count(raw: str) -> tuple[Any, str | None]:
-            count, message = uf.check_count(raw)
-            return (str(count) if text else count), message
+            return (uf.user_key(user, key) if message is None else None), message
 
         mapping = self.usage_import.column_mapping
         checks = [
-            ("date", mapping.get("date"), check_date),
+            ("date", mapping.get("date"), uf.check_date),
             ("user", mapping.get("user"), check_user),
-            ("feature", mapping.get("feature"), check_feature),
-            ("count", mapping.get("count"), check_count),
+            ("feature", mapping.get("feature"), uf.check_feature),
+            ("count", mapping.get("count"), uf.check_count),
         ]
         if self.usage_import.is_workspace_wide:
             router = AccountRouter(self.usage_import.workspace_id)
@@ -178,49 +181,78 @@ class _CheckedRows:
             def check_account(raw: str) -> tuple[Any, str | None]:
                 if raw.strip(uf.STRIP_CHARS) not in router.known:
                     self.before_query()
-                return uf.check_account(raw, router)
+                value, message = uf.check_account(raw, router)
+                if message is None:
+                    self.project_ids.add(value)
+                return value, message
 
             checks.append(("account", mapping.get("account"), check_account))
         return checks
 
-    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+    def _renderers(self) -> list[Callable[[Any], Any]]:
+        """Return how each column's clean value is kept: as is, or as COPY text."""
+        prefix = self.copy_prefix
+        if prefix is None:
+            return [_same] * 5
+        return [
+            lambda day: day.isoformat(),
+            str,
+            _copy_text,
+            str,
+            lambda project: f"{prefix}{project}",
+        ]
+
+    def __iter__(self) -> Iterator[Any]:
         checks = self.checks()
         width = len(self.shape.header)
         # A column that the file does not have reads as the empty cell appended to each row.
         positions = [width if index is None else index for _column, index, _check in checks]
-        caches = [_CheckCache(check) for _column, _index, check in checks]
+        renderers = self._renderers()
+        caches = [
+            _CheckCache(check, render)
+            for (_column, _index, check), render in zip(checks, renderers, strict=False)
+        ]
         dates, users, features, counts = caches[:4]
         at_date, at_user, at_feature, at_count = positions[:4]
-        accounts, at_account = (caches[4], positions[4]) if len(caches) > 4 else (None, 0)
-        fixed = None if accounts is not None else self.usage_import.project_id
-        if fixed is not None:
-            self.project_ids.add(fixed)
-        project = str(fixed) if self.as_text else fixed
+        accounts, at_account = (caches[4], positions[4]) if len(caches) > 4 else (None, width)
+        columns = list(zip(caches, positions, strict=True))
+        if accounts is None:
+            # One project for the whole file: every row's account cell (the empty one) maps to it.
+            accounts = {"": renderers[4](self.usage_import.project_id)}
+            self.project_ids.add(self.usage_import.project_id)
+        as_text = self.copy_prefix is not None
         for line, cells in _rows(self.shape, self.open_file, self.progress):
             self.total += 1
             cells.append("")
-            day = dates[cells[at_date]]
-            user = users[cells[at_user]]
-            feature = features[cells[at_feature]]
-            count = counts[cells[at_count]]
-            account = accounts[cells[at_account]] if accounts is not None else (None, None)
-            if day[1] or user[1] or feature[1] or count[1] or account[1]:
-                self._fail(line, checks, [day, user, feature, count, account])
-                continue
+            try:
+                # The quick way: every value of the row was seen and is clean.
+                project = accounts[cells[at_account]]
+                day = dates[cells[at_date]]
+                user = users[cells[at_user]]
+                feature = features[cells[at_feature]]
+                count = counts[cells[at_count]]
+            except KeyError:
+                messages = [cache.problem(cells[at]) for cache, at in columns]
+                if any(messages):
+                    self._fail(line, checks, messages)
+                    continue
+                # Clean: each value is in its column's cache now.
+                project = accounts[cells[at_account]]
+                day = dates[cells[at_date]]
+                user = users[cells[at_user]]
+                feature = features[cells[at_feature]]
+                count = counts[cells[at_count]]
             if self.error_count:
                 continue
-            if accounts is not None:
-                self.project_ids.add(account[0])
-                project = str(account[0]) if self.as_text else account[0]
-            yield project, day[0], user[0], feature[0], count[0]
+            if as_text:
+                yield f"{project}\t{day}\t{count}\t{user}\t{feature}\n"
+            else:
+                yield project, day, user, feature, count
 
     def _fail(
-        self,
-        line: int,
-        checks: list[tuple[str, int | None, Check]],
-        outcome: list[tuple[Any, str | None]],
+        self, line: int, checks: list[tuple[str, int | None, Check]], messages: list[str | None]
     ) -> None:
-        for (column, _index, _check), (_value, message) in zip(checks, outcome, strict=False):
+        for (column, _index, _check), message in zip(checks, messages, strict=False):
             if message is not None:
                 self.error_count += 1
                 if len(self.errors) < uf.MAX_SHOWN_ERRORS:
@@ -266,7 +298,7 @@ def load_batched(
 
 _COPY_EVENTS = (
     f"COPY {UsageEvent._meta.db_table} "
-    "(workspace_id, usage_import_id, project_id, day, user_key, feature, count) FROM STDIN"
+    "(workspace_id, usage_import_id, project_id, day, count, user_key, feature) FROM STDIN"
 )
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Rows sent to the server at once (about 100 bytes each).
@@ -326,12 +358,16 @@ def load_postgres(
     with connection.cursor() as cursor:
         events = _EventCopy(cursor)
         rows = _CheckedRows(
-            usage_import, shape, open_file, progress, as_text=True, before_query=events.pause
+            usage_import,
+            shape,
+            open_file,
+            progress,
+            copy_prefix=f"{usage_import.workspace_id}\t{usage_import.pk}\t",
+            before_query=events.pause,
         )
-        prefix = f"{usage_import.workspace_id}\t{usage_import.pk}\t"
         try:
-            for project, day, user_key, feature, count in rows:
-                events.write(f"{prefix}{project}\t{day}\t{user_key}\t{feature}\t{count}\n")
+            for line in rows:
+                events.write(line)
             events.pause()
         except BaseException as error:
             events.pause(error)
