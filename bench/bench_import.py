@@ -30,6 +30,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from readiness import services as readiness_services  # noqa: E402
@@ -83,6 +84,7 @@ def main() -> None:
     options = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark compares with COPY.")
+    call_command("migrate", verbosity=0)  # so that it also runs on a fresh database
 
     workspace = readiness_services.workspace_create(
         name="Import benchmark", slug=f"bench-import-{uuid.uuid4().hex[:8]}"
