@@ -233,8 +233,9 @@ class Assessment(WorkspaceOwned):
     """One survey round on a project, e.g. "Kick-off baseline"."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assessments")
+    # RESTRICT: a template in use cannot be deleted on its own, but its workspace can be.
     template = models.ForeignKey(
-        SurveyTemplate, on_delete=models.PROTECT, related_name="assessments"
+        SurveyTemplate, on_delete=models.RESTRICT, related_name="assessments"
     )
     name = models.CharField(max_length=200)
     opens_on = models.DateField("opening date")
@@ -343,7 +344,7 @@ class Answer(models.Model):
     """One answered item: a Likert (1–5) or NPS (0–10) value, "Don't know", or free text."""
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    item = models.ForeignKey(TemplateItem, on_delete=models.PROTECT, related_name="answers")
+    item = models.ForeignKey(TemplateItem, on_delete=models.RESTRICT, related_name="answers")
     value = models.SmallIntegerField(null=True, blank=True)
     dont_know = models.BooleanField(default=False)
     text = models.TextField(blank=True)

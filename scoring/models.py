@@ -179,7 +179,8 @@ class ScoreSnapshot(WorkspaceOwned):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.SET_NULL, null=True, blank=True, related_name="snapshots"
     )
-    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="+")
+    # RESTRICT, not PROTECT: a version in use stays, yet deleting its workspace deletes both.
+    scoring_model = models.ForeignKey(ScoringModel, on_delete=models.RESTRICT, related_name="+")
     model_version = models.PositiveIntegerField()
     fingerprint = models.CharField(max_length=64)
     # None means "not enough data", never 0.

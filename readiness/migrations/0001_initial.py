@@ -146,7 +146,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='assessment',
             name='template',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assessments', to='readiness.surveytemplate'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='assessments', to='readiness.surveytemplate'),
         ),
         migrations.CreateModel(
             name='TemplateItem',
@@ -173,7 +173,7 @@ class Migration(migrations.Migration):
                 ('dont_know', models.BooleanField(default=False)),
                 ('text', models.TextField(blank=True)),
                 ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='readiness.response')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='readiness.templateitem')),
+                ('item', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='answers', to='readiness.templateitem')),
             ],
             options={
                 'ordering': ['response', 'item__position'],

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 ('assessment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='snapshots', to='readiness.assessment')),
                 ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='readiness.project')),
                 ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='readiness.workspace')),
-                ('scoring_model', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='scoring.scoringmodel')),
+                ('scoring_model', models.ForeignKey(on_delete=django.db.models.deletion.RESTRICT, related_name='+', to='scoring.scoringmodel')),
             ],
             options={
                 'ordering': ['-created_at', '-id'],

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import RestrictedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -231,3 +232,19 @@ class TestDemoData:
         assert [s.assessment for s in history] == [baseline, later]
         assert history[0].score < history[1].score
         assert services.project_history_backfill(project_id=project.pk).stored == ()
+
+
+def test_a_workspace_with_scores_can_be_deleted(workspace) -> None:
+    from readiness.models import Workspace
+    from scoring import services as scoring_services
+
+    project = ProjectFactory(account__workspace=workspace)
+    assessment = AssessmentFactory(project=project)
+    submitted_response(assessment=assessment, values=answers(aw=(4, 4, 4), nps=9))
+    scoring_services.project_recalculate(project_id=project.pk)
+    assert ScoreSnapshot.objects.filter(project=project).exists()
+    with pytest.raises(RestrictedError):  # a template in use cannot go on its own
+        assessment.template.delete()
+    workspace.delete()
+    assert not Workspace.objects.filter(pk=workspace.pk).exists()
+    assert not ScoreSnapshot.objects.exists()
