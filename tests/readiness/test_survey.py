@@ -174,9 +174,9 @@ class TestAssessmentPage:
         services.response_submit(invitation=lead)
         page = consultant_client.get(reverse("readiness:assessment_detail", args=[assessment.pk]))
         html = page.content.decode()
-        assert 'data-rate="all">33 %' in html
-        assert 'data-rate="leadership">100 %' in html
-        assert 'data-rate="end_users">0 %' in html
+        assert 'data-rate="all">33.3 %' in html
+        assert 'data-rate="leadership">100.0 %' in html
+        assert 'data-rate="end_users">0.0 %' in html
         assert "Budget cuts" in html and "Submitted" in html
 
     def test_the_page_runs_a_fixed_number_of_queries(
