@@ -258,6 +258,8 @@ class UsageImport(WorkspaceOwned):
     total_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
     project_count = models.PositiveIntegerField(default=0)
+    # Which projects a workspace-wide file's rows went to, so the result can name them.
+    projects = models.ManyToManyField(Project, blank=True, related_name="+")
     error_count = models.PositiveIntegerField(default=0)
     # The first 100 errors: {"line": int | None, "column": str, "message": str}.
     errors = models.JSONField(default=list, blank=True)

@@ -662,7 +662,9 @@ def usage_import_list(*, workspace: Workspace) -> QuerySet[UsageImport]:
 
 def usage_import_get(*, workspace: Workspace, import_id: int) -> UsageImport:
     return get_in_workspace(
-        UsageImport.objects.select_related("project", "project__account", "uploaded_by"),
+        UsageImport.objects.select_related(
+            "project", "project__account", "uploaded_by"
+        ).prefetch_related("projects__account"),
         workspace,
         import_id,
     )

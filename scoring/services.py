@@ -480,6 +480,7 @@ def _store_events(usage_import: UsageImport, reporter: _ProgressReporter) -> Usa
     _drop_file(usage_import)
     usage_import.full_clean(validate_constraints=False)
     usage_import.save()
+    usage_import.projects.set(result.project_ids)
     return usage_import
 
 

@@ -108,8 +108,12 @@ class TestUploadFlow:
     def test_workspace_wide_upload_routes_by_account(
         self, admin_client_ws, workspace, django_capture_on_commit_callbacks
     ) -> None:
-        first = ProjectFactory(account__workspace=workspace, account__external_id="A-1")
-        second = ProjectFactory(account__workspace=workspace, account__external_id="B-2")
+        first = ProjectFactory(
+            account__workspace=workspace, account__external_id="A-1", account__name="Alpha Foods"
+        )
+        second = ProjectFactory(
+            account__workspace=workspace, account__external_id="B-2", account__name="Beta Mills"
+        )
         upload(
             admin_client_ws,
             reverse("scoring:workspace_usage_upload"),
@@ -124,6 +128,12 @@ class TestUploadFlow:
             )
         assert UsageEvent.objects.filter(project=first).count() == 1
         assert UsageEvent.objects.filter(project=second).count() == 1
+        result = admin_client_ws.get(
+            reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        ).content.decode()
+        assert "into 2 projects" in result
+        for project in (first, second):
+            assert f"{project.account.name} — {project.name}" in result
         page = admin_client_ws.get(reverse("scoring:workspace_usage_upload")).content.decode()
         assert "Workspace-wide" in page
 
