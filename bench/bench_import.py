@@ -37,7 +37,7 @@ from config.celery_app import app as celery_app  # noqa: E402
 from readiness import services as readiness_services  # noqa: E402
 from readiness.models import Workspace  # noqa: E402
 from scoring import services  # noqa: E402
-from scoring.models import UsageImport, UsageImportState  # noqa: E402
+from scoring.models import UsageEvent, UsageImportState  # noqa: E402
 from scoring.usage_generator import UsageProfile, usage_rows, write_csv  # noqa: E402
 
 CHUNK = 1024 * 1024
@@ -72,10 +72,7 @@ def our_import(path: Path, workspace: Workspace, project: object) -> tuple[float
     elapsed = time.perf_counter() - started
     if usage_import.state != UsageImportState.DONE:
         sys.exit(f"The import failed: {usage_import.errors[:3]}")
-    rows = usage_import.imported_rows
-    # The next run imports the same file again, so this one is removed (not timed).
-    UsageImport.objects.filter(pk=usage_import.pk).delete()
-    return elapsed, rows
+    return elapsed, usage_import.imported_rows
 
 
 def main() -> None:
@@ -98,14 +95,6 @@ def main() -> None:
         account = readiness_services.account_create(
             workspace=workspace, name="Bench Corp", external_id="BENCH-1"
         )
-        project = readiness_services.project_create(
-            workspace=workspace,
-            account=account,
-            name="Bench rollout",
-            product_name="RouteWise",
-            licensed_seats=5000,
-            tracked_features=["reports", "dashboards", "alerts", "exports"],
-        )
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "usage-1m.csv"
             profile = UsageProfile(users=10000, days=400, end=datetime.date(2026, 6, 30), seed=7)
@@ -118,6 +107,17 @@ def main() -> None:
             )
             copy_times, import_times = [], []
             for run in range(1, options.runs + 1):
+                # Each run imports into a project of its own (the same file twice into one
+                # project is a duplicate), appending to the events of the runs before it, as
+                # imports do in production.
+                project = readiness_services.project_create(
+                    workspace=workspace,
+                    account=account,
+                    name=f"Bench rollout {run}",
+                    product_name="RouteWise",
+                    licensed_seats=5000,
+                    tracked_features=["reports", "dashboards", "alerts", "exports"],
+                )
                 copy_times.append(baseline_copy(path))
                 seconds, rows = our_import(path, workspace, project)
                 import_times.append(seconds)
@@ -127,17 +127,26 @@ def main() -> None:
                 )
     finally:
         Workspace.objects.filter(pk=workspace.pk).delete()
+        # The deleted events were the table's last pages: VACUUM gives them back (it truncates
+        # empty pages at the end) and REINDEX drops the BRIN summaries of those pages, which
+        # VACUUM keeps. So the next benchmark appends to fresh block ranges again, as imports
+        # do in production, instead of widening stale summaries row by row (0.2 s slower).
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {UsageEvent._meta.db_table}")
+            cursor.execute("REINDEX INDEX usage_event_project_day")
 
-    copy_median = statistics.median(copy_times)
+    copy_median, copy_fastest = statistics.median(copy_times), min(copy_times)
     import_median = statistics.median(import_times)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    runs = options.runs
     print()
-    print(f"PostgreSQL COPY into a bare table (median of {options.runs}): {copy_median:.2f} s")
-    print(f"our import (median of {options.runs}):                       {import_median:.2f} s")
     print(
-        f"ratio:                                             {import_median / copy_median:.2f} (goal <= 2)"
+        f"PostgreSQL COPY into a bare table: median of {runs} {copy_median:.2f} s, fastest {copy_fastest:.2f} s"
     )
-    print(f"peak memory of this process:                       {peak_mb:.0f} MB (goal < 300 MB)")
+    print(f"our import:                        median of {runs} {import_median:.2f} s")
+    print(f"ratio of the medians:              {import_median / copy_median:.2f} (goal <= 2)")
+    print(f"ratio to the fastest COPY:         {import_median / copy_fastest:.2f}")
+    print(f"peak memory of this process:       {peak_mb:.0f} MB (goal < 300 MB)")
 
 
 if __name__ == "__main__":

@@ -338,7 +338,12 @@ class UsageEvent(WorkspaceOwned):
     whose per-row upkeep took longer than the rest of an import (docs/usage-imports.md).
     Only `usage_import_process` writes rows, with ids it has just read in the same
     transaction; deleting a project, workspace or import still deletes its events (Django's
-    on_delete).
+    on_delete, one DELETE by foreign key).
+
+    On PostgreSQL `id` has no unique index (migration 0003): events are never looked up one at
+    a time, and the B-tree cost an import as much as the whole COPY. The identity column alone
+    fills `id`, so it stays unique. A later migration that alters `id` must mind that the
+    table has no primary-key constraint there.
     """
 
     workspace = models.ForeignKey(

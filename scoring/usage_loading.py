@@ -1,15 +1,18 @@
 """The two ways a usage file becomes usage events: a COPY stream on PostgreSQL, batches elsewhere.
 
-Both read the rows with the same reader and check them with the same rules
-(`scoring/usage_files.py`, each distinct value of a column once), so they give identical events
-and errors; they differ only in how the clean rows reach the database. Each runs inside the
-caller's transaction and raises `FileRefused` when anything is wrong, so that the caller's
-rollback leaves nothing behind.
+Both read the rows with the same reader, in blocks of rows held by column, and check them with
+the same rules (`scoring/usage_files.py`, each distinct value of a column once), so they give
+identical events and errors; they differ only in how the clean rows reach the database. Each
+runs inside the caller's transaction and raises `FileRefused` when anything is wrong, so that
+the caller's rollback leaves nothing behind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import datetime
+import itertools
+import struct
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -21,9 +24,10 @@ from scoring import usage_files as uf
 from scoring.models import UsageEvent, UsageImport
 
 BATCH_SIZE = 5000
-# Each column's cache of checked values is emptied when it reaches this size, so that memory
-# does not grow with the number of distinct users (or features, dates, counts) in a file.
-KEY_CACHE_SIZE = 50_000
+# Each column's cache of checked values is emptied when it would outgrow this size, so that
+# memory does not grow with the number of distinct users (or features, dates, counts) in a
+# file. A block's distinct values must fit, so it is at least a block's rows.
+KEY_CACHE_SIZE = max(50_000, uf.BLOCK_ROWS)
 
 
 @dataclass(frozen=True)
@@ -77,28 +81,15 @@ class AccountRouter:
                 self.known[external_id] = project.pk if project else None
 
 
-def _rows(
-    shape: uf.FileShape, open_file: OpenFile, progress: Progress
-) -> Iterator[tuple[int, list[str]]]:
-    """Yield the data rows (after the header) as lists of the header's width; row n is line n+2."""
+def _blocks(shape: uf.FileShape, open_file: OpenFile, progress: Progress) -> Iterator[uf.RowBlock]:
+    """Yield the file's data rows in blocks (see `usage_files.RowBlock`)."""
     width = len(shape.header)
     with open_file() as raw:
         if shape.kind == "xlsx":
-            for number, cells in uf.xlsx_rows(raw):
-                if number == 1:
-                    continue
-                # Spreadsheet row numbers are the lines; empty rows were skipped.
-                yield number, (cells + [""] * width)[:width]
-            return
-        reader = uf.CheckedReader(raw, on_progress=progress)
-        records = uf.csv_records(reader, shape.delimiter)
-        next(records, None)
-        for line, cells in enumerate(records, start=2):
-            if len(cells) != width:
-                raise uf.FileRefused.single(
-                    uf.BAD_ROW_SHAPE.format(line=line, expected=width), line=line
-                )
-            yield line, cells
+            yield from uf.xlsx_blocks(raw, width)
+        else:
+            reader = uf.CheckedReader(raw, on_progress=progress)
+            yield from uf.csv_blocks(reader, shape.delimiter, width)
 
 
 Check = Callable[[str], tuple[Any, str | None]]
@@ -107,9 +98,10 @@ Check = Callable[[str], tuple[Any, str | None]]
 class _CheckCache(dict):
     """A column's clean values by raw text: the rule runs on a value's first appearance.
 
-    Only values that pass are kept here, so that a row of known values is looked up and
-    nothing else; a value's problem is kept in `problems`. Both are emptied when full, so that
-    memory stays bounded whatever the number of distinct values.
+    Only values that pass are kept here, so that a block of known values is one lookup per
+    cell and nothing else; a value's problem is kept in `problems`. Both are emptied when they
+    would outgrow KEY_CACHE_SIZE, so that memory stays bounded whatever the number of distinct
+    values.
     """
 
     def __init__(self, check: Check, render: Callable[[Any], Any]) -> None:
@@ -118,6 +110,33 @@ class _CheckCache(dict):
         self.render = render
         self.problems: dict[str, str] = {}
 
+    def clean(self, column: Sequence[str]) -> list[Any] | None:
+        """Return the clean (rendered) value of each cell, or None when any cell has a problem.
+
+        Afterwards each distinct value of `column` is either here or in `problems`.
+        """
+        try:
+            return list(map(self.__getitem__, column))
+        except KeyError:
+            pass
+        unseen = set(column).difference(self)
+        if len(self) + len(unseen) > KEY_CACHE_SIZE:
+            self.clear()
+            unseen = set(column)
+        if len(self.problems) + len(unseen) > KEY_CACHE_SIZE:
+            self.problems.clear()
+        failed = False
+        for raw in unseen:
+            if self.problem(raw) is not None:
+                failed = True
+        return None if failed else list(map(self.__getitem__, column))
+
+    def clean_repeated(self, raw: str, size: int) -> list[Any] | None:
+        """Return what `clean` returns for `size` cells of `raw` (a column the file lacks)."""
+        if self.problem(raw) is not None:
+            return None
+        return [self[raw]] * size
+
     def problem(self, raw: str) -> str | None:
         """Return what is wrong with `raw` (None when it is clean), checking it once."""
         if raw in self:
@@ -125,10 +144,10 @@ class _CheckCache(dict):
         if raw in self.problems:
             return self.problems[raw]
         value, message = self.check(raw)
-        kept = self if message is None else self.problems
-        if len(kept) >= KEY_CACHE_SIZE:
-            kept.clear()
-        kept[raw] = self.render(value) if message is None else message
+        if message is None:
+            self[raw] = self.render(value)
+        else:
+            self.problems[raw] = message
         return message
 
 
@@ -140,20 +159,20 @@ def _same(value: Any) -> Any:
 class _CheckedRows:
     """The clean rows of a file, checked with the rules of `usage_files` as they stream by.
 
-    Iterating yields (project id, day, user key, feature, count) for each row as long as no
-    row has failed; after a failure the rest is only checked, so that `errors` holds the first
-    100 problems and `error_count` all of them. Each column's rule runs once per distinct raw
-    value (values repeat a lot); the user's clean value is its pseudonymous key. With
-    `copy_prefix` (PostgreSQL), each row comes instead as its line of COPY text format:
-    `copy_prefix`, project id, day, count, user key, feature (each value rendered once per
-    distinct value). `before_query` runs before an account is looked up in the database.
+    Iterating yields, for each block of rows (as long as no row has failed), the clean values
+    by column: project, day, count, user key, feature. After a failure the rest is only
+    checked, so that `errors` holds the first 100 problems and `error_count` all of them. Each
+    column's rule runs once per distinct raw value (values repeat a lot). With `binary`
+    (PostgreSQL) each value comes as its field of COPY's binary format, and each project as
+    the start of a row (`_binary_row_start`). `before_query` runs before an account is looked
+    up in the database.
     """
 
     usage_import: UsageImport
     shape: uf.FileShape
     open_file: OpenFile
     progress: Progress
-    copy_prefix: str | None = None
+    binary: bool = False
     before_query: Callable[[], None] = lambda: None
     total: int = 0
     errors: list[uf.RowError] = field(default_factory=list)
@@ -161,7 +180,11 @@ class _CheckedRows:
     project_ids: set[int] = field(default_factory=set)
 
     def checks(self) -> list[tuple[str, int | None, Check]]:
-        """Return each column (in error order) with its position in the file and its rule."""
+        """Return each column (in error order) with its position in the file and its rule.
+
+        A file for one project has no account column: every row's (empty) account cell
+        stands for the import's project.
+        """
         key = uf.pseudonym_key()
 
         def check_user(raw: str) -> tuple[Any, str | None]:
@@ -175,88 +198,82 @@ class _CheckedRows:
             ("feature", mapping.get("feature"), uf.check_feature),
             ("count", mapping.get("count"), uf.check_count),
         ]
-        if self.usage_import.is_workspace_wide:
-            router = AccountRouter(self.usage_import.workspace_id)
+        if not self.usage_import.is_workspace_wide:
+            project_id = self.usage_import.project_id
+            self.project_ids.add(project_id)
+            checks.append(("account", None, lambda _raw: (project_id, None)))
+            return checks
+        router = AccountRouter(self.usage_import.workspace_id)
 
-            def check_account(raw: str) -> tuple[Any, str | None]:
-                if raw.strip(uf.STRIP_CHARS) not in router.known:
-                    self.before_query()
-                value, message = uf.check_account(raw, router)
-                if message is None:
-                    self.project_ids.add(value)
-                return value, message
+        def check_account(raw: str) -> tuple[Any, str | None]:
+            if raw.strip(uf.STRIP_CHARS) not in router.known:
+                self.before_query()
+            value, message = uf.check_account(raw, router)
+            if message is None:
+                self.project_ids.add(value)
+            return value, message
 
-            checks.append(("account", mapping.get("account"), check_account))
+        checks.append(("account", mapping.get("account"), check_account))
         return checks
 
     def _renderers(self) -> list[Callable[[Any], Any]]:
-        """Return how each column's clean value is kept: as is, or as COPY text."""
-        prefix = self.copy_prefix
-        if prefix is None:
+        """Return how each column's clean value is kept: as is, or as COPY binary fields."""
+        if not self.binary:
             return [_same] * 5
+        row_start = _binary_row_start(self.usage_import)
         return [
-            lambda day: day.isoformat(),
-            str,
-            _copy_text,
-            str,
-            lambda project: f"{prefix}{project}",
+            _binary_date,
+            _binary_int8,
+            _binary_text,
+            _binary_int4,
+            lambda project: row_start + _binary_int8(project),
         ]
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[list[list[Any]]]:
         checks = self.checks()
-        width = len(self.shape.header)
-        # A column that the file does not have reads as the empty cell appended to each row.
-        positions = [width if index is None else index for _column, index, _check in checks]
-        renderers = self._renderers()
         caches = [
             _CheckCache(check, render)
-            for (_column, _index, check), render in zip(checks, renderers, strict=False)
+            for (_column, _index, check), render in zip(checks, self._renderers(), strict=True)
         ]
-        dates, users, features, counts = caches[:4]
-        at_date, at_user, at_feature, at_count = positions[:4]
-        accounts, at_account = (caches[4], positions[4]) if len(caches) > 4 else (None, width)
-        columns = list(zip(caches, positions, strict=True))
-        if accounts is None:
-            # One project for the whole file: every row's account cell (the empty one) maps to it.
-            accounts = {"": renderers[4](self.usage_import.project_id)}
-            self.project_ids.add(self.usage_import.project_id)
-        as_text = self.copy_prefix is not None
-        for line, cells in _rows(self.shape, self.open_file, self.progress):
-            self.total += 1
-            cells.append("")
-            try:
-                # The quick way: every value of the row was seen and is clean.
-                project = accounts[cells[at_account]]
-                day = dates[cells[at_date]]
-                user = users[cells[at_user]]
-                feature = features[cells[at_feature]]
-                count = counts[cells[at_count]]
-            except KeyError:
-                messages = [cache.problem(cells[at]) for cache, at in columns]
-                if any(messages):
-                    self._fail(line, checks, messages)
-                    continue
-                # Clean: each value is in its column's cache now.
-                project = accounts[cells[at_account]]
-                day = dates[cells[at_date]]
-                user = users[cells[at_user]]
-                feature = features[cells[at_feature]]
-                count = counts[cells[at_count]]
+        width = len(self.shape.header)
+        # A column that the file does not have reads as the empty cells appended to a block.
+        positions = [width if index is None else index for _column, index, _check in checks]
+        for block in _blocks(self.shape, self.open_file, self.progress):
+            size = len(block.lines)
+            self.total += size
+            columns = [*block.columns, [""] * size]
+            values = [
+                cache.clean(columns[at]) if at < width else cache.clean_repeated("", size)
+                for cache, at in zip(caches, positions, strict=True)
+            ]
+            if any(column is None for column in values):
+                self._fail(block.lines, [columns[at] for at in positions], checks, caches)
+                continue
             if self.error_count:
                 continue
-            if as_text:
-                yield f"{project}\t{day}\t{count}\t{user}\t{feature}\n"
-            else:
-                yield project, day, user, feature, count
+            day, user, feature, count, project = values
+            yield [project, day, count, user, feature]
 
     def _fail(
-        self, line: int, checks: list[tuple[str, int | None, Check]], messages: list[str | None]
+        self,
+        lines: Sequence[int],
+        columns: list[Sequence[str]],
+        checks: list[tuple[str, int | None, Check]],
+        caches: list[_CheckCache],
     ) -> None:
-        for (column, _index, _check), message in zip(checks, messages, strict=False):
-            if message is not None:
-                self.error_count += 1
-                if len(self.errors) < uf.MAX_SHOWN_ERRORS:
-                    self.errors.append(uf.RowError(line, column, message))
+        """Count the block's problems and keep the first ones, in line and column order."""
+        names = [column for column, _index, _check in checks]
+        for row, line in enumerate(lines):
+            if len(self.errors) >= uf.MAX_SHOWN_ERRORS:
+                break
+            for name, cells, cache in zip(names, columns, caches, strict=True):
+                message = cache.problems.get(cells[row])
+                if message is not None and len(self.errors) < uf.MAX_SHOWN_ERRORS:
+                    self.errors.append(uf.RowError(line, name, message))
+        self.error_count += sum(
+            sum(map(cache.problems.__contains__, cells))
+            for cells, cache in zip(columns, caches, strict=True)
+        )
 
     def refuse_if_failed(self) -> None:
         if self.error_count:
@@ -270,10 +287,9 @@ def load_batched(
 ) -> LoadResult:
     """Check the rows and insert them in batches with the ORM (SQLite and any other database)."""
     rows = _CheckedRows(usage_import, shape, open_file, progress)
-    batch: list[UsageEvent] = []
     imported = 0
-    for project_id, day, user_key, feature, count in rows:
-        batch.append(
+    for projects, days, counts, user_keys, features in rows:
+        events = [
             UsageEvent(
                 workspace_id=usage_import.workspace_id,
                 project_id=project_id,
@@ -283,14 +299,13 @@ def load_batched(
                 feature=feature,
                 count=count,
             )
-        )
-        if len(batch) >= BATCH_SIZE:
-            UsageEvent.objects.bulk_create(batch)
-            imported += len(batch)
-            batch = []
+            for project_id, day, count, user_key, feature in zip(
+                projects, days, counts, user_keys, features, strict=True
+            )
+        ]
+        UsageEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+        imported += len(events)
     rows.refuse_if_failed()
-    UsageEvent.objects.bulk_create(batch)
-    imported += len(batch)
     return LoadResult(rows.total, imported, tuple(sorted(rows.project_ids)))
 
 
@@ -298,50 +313,71 @@ def load_batched(
 
 _COPY_EVENTS = (
     f"COPY {UsageEvent._meta.db_table} "
-    "(workspace_id, usage_import_id, project_id, day, count, user_key, feature) FROM STDIN"
+    "(workspace_id, usage_import_id, project_id, day, count, user_key, feature) "
+    "FROM STDIN (FORMAT binary)"
 )
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-# Rows sent to the server at once (about 100 bytes each).
-_COPY_ROWS = 10_000
+# COPY's binary format: a signature, flags and header extension, then per row the number of
+# fields and each field as its length and its bytes in network order; -1 ends the data.
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_BINARY_TRAILER = struct.pack("!h", -1)
+_BINARY_FIELDS = 7
+_POSTGRES_EPOCH = datetime.date(2000, 1, 1).toordinal()
 
 
-def _copy_text(value: str) -> str:
-    """Return a text value escaped for COPY's text format."""
-    return value.translate(_COPY_ESCAPES)
+def _binary_int4(value: int) -> bytes:
+    return struct.pack("!ii", 4, value)
+
+
+def _binary_int8(value: int) -> bytes:
+    return struct.pack("!iq", 8, value)
+
+
+def _binary_date(day: datetime.date) -> bytes:
+    """Return a date field: its days since 2000-01-01."""
+    return _binary_int4(day.toordinal() - _POSTGRES_EPOCH)
+
+
+def _binary_text(value: str) -> bytes:
+    encoded = value.encode()
+    return struct.pack("!i", len(encoded)) + encoded
+
+
+def _binary_row_start(usage_import: UsageImport) -> bytes:
+    """Return what starts every row of the import: the field count, workspace and import."""
+    return (
+        struct.pack("!h", _BINARY_FIELDS)
+        + _binary_int8(usage_import.workspace_id)
+        + _binary_int8(usage_import.pk)
+    )
 
 
 class _EventCopy:
-    """One COPY of rows into the events table, paused whenever another statement must run."""
+    """One binary COPY into the events table, paused whenever another statement must run.
+
+    A block is sent as one buffer; the server stores it while the next block is read and
+    checked. (psycopg's queued writer, which sends from a thread, measured no faster.)
+    """
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
         self.block: Any = None
         self.copy: Any = None
-        self.lines: list[str] = []
         self.count = 0
 
-    def write(self, line: str) -> None:
-        self.lines.append(line)
-        if len(self.lines) >= _COPY_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.lines:
-            return
+    def write(self, data: bytes, rows: int) -> None:
         if self.copy is None:
             self.block = self.cursor.copy(_COPY_EVENTS)
             self.copy = self.block.__enter__()
-        self.copy.write("".join(self.lines))
-        self.count += len(self.lines)
-        self.lines = []
+            self.copy.write(_BINARY_HEADER)
+        self.copy.write(data)
+        self.count += rows
 
     def pause(self, error: BaseException | None = None) -> None:
         """End the current COPY (a connection runs no other statement while a COPY is open)."""
-        if error is None:
-            self.flush()
         if self.block is not None:
-            block, self.block, self.copy = self.block, None, None
+            block, copy, self.block, self.copy = self.block, self.copy, None, None
             if error is None:
+                copy.write(_BINARY_TRAILER)
                 block.__exit__(None, None, None)
             else:
                 block.__exit__(type(error), error, error.__traceback__)
@@ -356,18 +392,20 @@ def load_postgres(
     already sent are undone by the caller's rollback.
     """
     with connection.cursor() as cursor:
-        events = _EventCopy(cursor)
+        events = _EventCopy(cursor.cursor)
         rows = _CheckedRows(
-            usage_import,
-            shape,
-            open_file,
-            progress,
-            copy_prefix=f"{usage_import.workspace_id}\t{usage_import.pk}\t",
-            before_query=events.pause,
+            usage_import, shape, open_file, progress, binary=True, before_query=events.pause
         )
         try:
-            for line in rows:
-                events.write(line)
+            for columns in rows:
+                if usage_import.is_workspace_wide:
+                    data = b"".join(itertools.chain.from_iterable(zip(*columns, strict=True)))
+                else:
+                    # One project: every row starts alike, and joining with that start as the
+                    # separator is about a third quicker.
+                    start = columns[0][0]
+                    data = start + start.join(map(b"".join, zip(*columns[1:], strict=True)))
+                events.write(data, len(columns[0]))
             events.pause()
         except BaseException as error:
             events.pause(error)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from readiness.models import ProjectStatus
-from scoring import services
+from scoring import services, usage_loading
 from scoring import usage_files as uf
 from scoring.models import UsageEvent, UsageImport, UsageImportState
 from scoring.usage_generator import UsageProfile, usage_rows, write_csv
@@ -334,6 +334,53 @@ class TestBadFiles:
         assert usage_import.errors[-1]["line"] == 101
 
 
+class TestBlocks:
+    """Rows are checked a block at a time, each distinct value of a column once per cache."""
+
+    @pytest.fixture(autouse=True)
+    def small_blocks(self, monkeypatch) -> None:
+        monkeypatch.setattr(uf, "BLOCK_ROWS", 7)
+        monkeypatch.setattr(usage_loading, "KEY_CACHE_SIZE", 10)
+
+    def test_events_stay_right_when_the_caches_are_emptied_mid_file(self, project) -> None:
+        rows = [
+            # Values recur irregularly, so that a block meets both cached and new ones.
+            (
+                f"2025-03-{1 + n * 5 % 28:02d}",
+                f"user{n * n % 23}",
+                ("reports", "", "x")[n % 3],
+                n % 5,
+            )
+            for n in range(300)
+        ]
+        content = HEADER + "".join(
+            f"{day},{user},{feature},{count or ''}\n" for day, user, feature, count in rows
+        )
+        usage_import = run(project, content.encode())
+        assert usage_import.state == UsageImportState.DONE
+        assert sorted(
+            UsageEvent.objects.values_list("day", "user_key", "feature", "count")
+        ) == sorted(
+            (datetime.date.fromisoformat(day), uf.user_key(user), feature, count or 1)
+            for day, user, feature, count in rows
+        )
+
+    def test_errors_of_many_blocks_are_listed_in_line_order_and_all_counted(self, project) -> None:
+        lines, expected = [], []
+        for line in range(2, 402):
+            day = "2025-02-30" if line % 4 == 0 else "2025-03-01"
+            count = "0" if line % 10 == 0 else "2"
+            lines.append(f"{day},user{line % 50},reports,{count}\n")
+            if line % 4 == 0:
+                expected.append((line, "date", uf.DATE_INVALID.format(value="2025-02-30")))
+            if line % 10 == 0:
+                expected.append((line, "count", uf.COUNT_INVALID.format(value="0")))
+        usage_import = run(project, (HEADER + "".join(lines)).encode())
+        assert errors_of(usage_import) == expected[:100]
+        assert usage_import.error_count == len(expected) == 140
+        assert not UsageEvent.objects.exists()
+
+
 class TestAllOrNothing:
     def test_a_bad_last_row_leaves_nothing(self, project) -> None:
         rows = "".join(f"2025-03-01,user{n},reports,1\n" for n in range(12_000))
@@ -563,6 +610,10 @@ def test_the_events_index_is_brin_with_autosummarize_on_postgres_and_plain_elsew
         if connection.vendor != "postgresql":
             return
         assert index["type"] == "brin"
+        # It is the table's only index: no B-tree behind a primary key (migration 0003).
+        assert [name for name, c in constraints.items() if c["index"]] == [
+            "usage_event_project_day"
+        ]
         # A block range without a summary is read by every query: autovacuum summarizes each
         # range an import fills, without the import waiting for it.
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'usage_event_project_day'")

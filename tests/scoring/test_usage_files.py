@@ -1,0 +1,109 @@
+"""Reading usage files: CSV text cut into blocks of cells exactly as the csv module reads it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from unittest import mock
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring import usage_files as uf
+
+
+def read(content: bytes, width: int, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    """Return (line, cells) of each data row as the import reads them, block by block."""
+    rows = []
+    for block in uf.csv_blocks(uf.CheckedReader(io.BytesIO(content)), delimiter, width):
+        assert len(block.lines) <= uf.BLOCK_ROWS
+        rows.extend(
+            zip(
+                block.lines,
+                [list(cells) for cells in zip(*block.columns, strict=True)],
+                strict=True,
+            )
+        )
+    return rows
+
+
+def reference(content: bytes, delimiter: str = ",") -> list[tuple[int, list[str]]]:
+    """Return (line, cells) of each data row as the csv module reads the whole text."""
+    text = content.decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return list(enumerate(records[1:], start=2))
+
+
+@st.composite
+def plain_files(draw: st.DrawFn) -> tuple[bytes, str, int, int | None]:
+    """Draw a quote-free CSV file; maybe one row has a cell too few (its line is returned)."""
+    width = draw(st.integers(2, 5))
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    cell = st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters=f'"\r\n\x00{delimiter}'),
+        max_size=12,
+    )
+    rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=40))
+    short = draw(st.none() | st.integers(0, len(rows) - 1))
+    if short is not None:
+        # A cell too few; not an empty line, which at the end of a file is ignored.
+        rows[short] = rows[short][:-1]
+        rows[short][0] = rows[short][0] or "x"
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    header = delimiter.join(f"c{number}" for number in range(width))
+    text = ending.join([header, *(delimiter.join(row) for row in rows)])
+    text += draw(st.sampled_from(["", ending]))
+    return text.encode(), delimiter, width, None if short is None else short + 2
+
+
+class TestCsvBlocks:
+    @settings(max_examples=300, deadline=None)
+    @given(file=plain_files(), chunk=st.integers(4, 80), block_rows=st.integers(1, 7))
+    def test_quote_free_text_gives_the_csv_modules_cells_and_lines(
+        self, file, chunk, block_rows
+    ) -> None:
+        content, delimiter, width, short_line = file
+        # Small chunks and blocks, so that rows, characters and CR LF pairs straddle them.
+        with (
+            mock.patch.object(uf, "CHUNK_BYTES", chunk),
+            mock.patch.object(uf, "BLOCK_ROWS", block_rows),
+        ):
+            if short_line is None:
+                assert read(content, width, delimiter) == reference(content, delimiter)
+                return
+            with pytest.raises(uf.FileRefused) as refused:
+                read(content, width, delimiter)
+        assert refused.value.errors[0].line == short_line
+        assert refused.value.errors[0].message == uf.BAD_ROW_SHAPE.format(
+            line=short_line, expected=width
+        )
+
+    def test_quotes_after_the_first_chunk_are_read_by_the_csv_module(self) -> None:
+        plain = "".join(f"2025-03-01,user{n},reports,1\n" for n in range(50))
+        quoted = '2025-03-02,"Doe, Jane",reports,2\n2025-03-03,"line\none ""x""",,3\n'
+        content = ("date,user,feature,count\n" + plain + quoted + plain).encode()
+        with mock.patch.object(uf, "CHUNK_BYTES", 256):
+            rows = read(content, 4)
+        assert rows == reference(content)
+        assert rows[50] == (52, ["2025-03-02", "Doe, Jane", "reports", "2"])
+        assert rows[51] == (53, ["2025-03-03", 'line\none "x"', "", "3"])
+
+    def test_a_quoted_header_and_crlf_endings(self) -> None:
+        content = b'"date","user"\r\n"2025-03-01","u1"\r\n2025-03-02,u2\r\n'
+        assert read(content, 2) == [(2, ["2025-03-01", "u1"]), (3, ["2025-03-02", "u2"])]
+
+    def test_carriage_returns_alone_end_lines_too(self) -> None:
+        content = b"date,user\r2025-03-01,u1\r2025-03-02,u2\r"
+        with mock.patch.object(uf, "CHUNK_BYTES", 8):
+            rows = read(content, 2)
+        assert rows == [(2, ["2025-03-01", "u1"]), (3, ["2025-03-02", "u2"])]
+
+    def test_a_last_line_without_line_break_and_trailing_empty_lines(self) -> None:
+        assert read(b"date,user\n2025-03-01,u1", 2) == [(2, ["2025-03-01", "u1"])]
+        assert read(b"date,user\n2025-03-01,u1\n\n\n", 2) == [(2, ["2025-03-01", "u1"])]
+
+    def test_an_empty_line_between_rows_is_a_row_of_the_wrong_shape(self) -> None:
+        with pytest.raises(uf.FileRefused) as refused:
+            read(b"date,user\n2025-03-01,u1\n\n2025-03-02,u2\n", 2)
+        assert refused.value.errors[0].line == 3
