@@ -334,8 +334,9 @@ class UsageEvent(WorkspaceOwned):
     """One row of imported usage: a pseudonymous user used a feature on a day, `count` times.
 
     Rows are bulk-loaded by the million, so the table carries only what the usage windows
-    need: one BRIN index on (project, day), no other index and no database-level foreign keys,
-    whose per-row upkeep took longer than the rest of an import (docs/usage-imports.md).
+    need: one BRIN index on (project, day, import), no other index and no database-level
+    foreign keys, whose per-row upkeep took longer than the rest of an import
+    (docs/usage-imports.md).
     Only `usage_import_process` writes rows, with ids it has just read in the same
     transaction; deleting a project, workspace or import still deletes its events (Django's
     on_delete, one DELETE by foreign key).
@@ -376,9 +377,11 @@ class UsageEvent(WorkspaceOwned):
         ordering = ["project", "day"]
         indexes = [
             # BRIN, not B-tree: events arrive an import at a time, so a block range holds one
-            # project and a few days; its upkeep is one summary per 128 pages instead of one
-            # index entry per row (docs/usage-imports.md).
-            EventsBrinIndex(fields=["project", "day"], name="usage_event_project_day"),
+            # project, one import and a few days; its upkeep is one summary per 128 pages
+            # instead of one index entry per row (docs/usage-imports.md). Each column is
+            # summarized on its own, so it serves the usage windows (project, day) and the
+            # deletion of an import (usage_import) alike.
+            EventsBrinIndex(fields=["project", "day", "usage_import"], name="usage_event_brin"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(count__gte=1), name="usage_event_count_positive"),

@@ -285,6 +285,11 @@ INTERNAL_ERROR = (
     "if it happens again, contact your administrator."
 )
 NOT_AWAITING = "This import has already started, so its columns can no longer change."
+NOT_STARTED = "This upload was never imported. Cancel it from its page to discard the file."
+STILL_RUNNING = (
+    "This import is still running. Wait until it has finished (this page shows when), then "
+    "delete it."
+)
 SAME_COLUMN_TWICE = "Choose a different file column for each of date, user, feature, count."
 
 
@@ -384,11 +389,56 @@ def _refuse_duplicate(*, workspace: Workspace, project: Project | None, sha256: 
 @transaction.atomic
 def usage_import_discard(*, usage_import: UsageImport) -> None:
     """Delete an upload that was never started, with its stored file."""
+    usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
     if not usage_import.awaiting_confirmation:
         raise ValidationError(NOT_AWAITING)
     if usage_import.file:
         default_storage.delete(usage_import.file.name)
     usage_import.delete()
+
+
+@transaction.atomic
+def usage_import_delete(*, usage_import: UsageImport) -> list[int]:
+    """Delete a finished import with all its events; return the projects it had fed.
+
+    Those projects are marked for recalculation in the same transaction, so that their usage
+    figures and scores lose the import's rows. The same file can then be imported again.
+    """
+    usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
+    if usage_import.awaiting_confirmation:
+        raise ValidationError(NOT_STARTED)
+    if not usage_import.is_finished:
+        raise ValidationError(STILL_RUNNING)
+    project_ids = set(usage_import.projects.values_list("pk", flat=True))
+    if usage_import.state == UsageImportState.DONE and usage_import.project_id:
+        project_ids.add(usage_import.project_id)
+    usage_import.delete()
+    for project_id in sorted(project_ids):
+        project_mark_for_recalculation(project_id=project_id)
+    return sorted(project_ids)
+
+
+def usage_uploads_expire(*, older_than: datetime.timedelta | None = None) -> int:
+    """Discard uploads whose columns nobody confirmed in time, with their stored files.
+
+    An unconfirmed upload keeps the raw file (with its user identifiers) under MEDIA_ROOT;
+    after USAGE_UPLOAD_EXPIRY_HOURS it is deleted. Return how many were discarded.
+    """
+    if older_than is None:
+        older_than = datetime.timedelta(hours=settings.USAGE_UPLOAD_EXPIRY_HOURS)
+    expired = UsageImport.objects.filter(
+        state=UsageImportState.PENDING,
+        queued_at__isnull=True,
+        created_at__lt=timezone.now() - older_than,
+    )
+    discarded = 0
+    for usage_import in expired.iterator():
+        try:
+            usage_import_discard(usage_import=usage_import)
+        except ValidationError:
+            continue  # started meanwhile
+        discarded += 1
+    return discarded
 
 
 @transaction.atomic

@@ -45,3 +45,9 @@ def recalculate_open_projects() -> int:
 def usage_import_process_task(usage_import_id: int) -> None:
     """Process a queued usage import (a second run finds it finished and does nothing)."""
     services.usage_import_process(usage_import_id=usage_import_id)
+
+
+@shared_task(acks_late=True)
+def expire_usage_uploads() -> int:
+    """Discard uploads nobody confirmed within USAGE_UPLOAD_EXPIRY_HOURS; return how many."""
+    return services.usage_uploads_expire()

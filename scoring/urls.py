@@ -39,6 +39,11 @@ urlpatterns = [
         name="usage_import_discard",
     ),
     path(
+        "usage/imports/<int:import_id>/delete/",
+        views.usage_import_delete,
+        name="usage_import_delete",
+    ),
+    path(
         "usage/imports/<int:import_id>/status/",
         views.usage_import_status,
         name="usage_import_status",

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,6 +20,7 @@ from readiness.models import Project
 from readiness.permissions import Action
 from scoring import exports, selectors, services
 from scoring.forms import PortfolioFilterForm, ScoringModelForm, UsageMappingForm, UsageUploadForm
+from scoring.models import UsageImport, UsageImportState
 
 
 @workspace_view(Action.MANAGE_WORKSPACE)
@@ -225,6 +227,33 @@ def usage_import_discard(request: HttpRequest, import_id: int) -> HttpResponse:
     if usage_import.project_id:
         return redirect("readiness:project_detail", project_id=usage_import.project_id)
     return redirect("scoring:workspace_usage_upload")
+
+
+@workspace_view(Action.IMPORT_USAGE)
+def usage_import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
+    """Confirm (GET) and delete (POST) a finished import with its usage rows."""
+    usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
+    if request.method != "POST":
+        return render(request, "scoring/usage_import_delete.html", {"usage_import": usage_import})
+    try:
+        services.usage_import_delete(usage_import=usage_import)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("scoring:usage_import_detail", import_id=usage_import.pk)
+    messages.success(request, _deleted_message(usage_import))
+    if usage_import.project_id:
+        return redirect("readiness:project_detail", project_id=usage_import.project_id)
+    return redirect("scoring:workspace_usage_upload")
+
+
+def _deleted_message(usage_import: UsageImport) -> str:
+    if usage_import.state != UsageImportState.DONE:
+        return f"The failed import “{usage_import.file_name}” was deleted."
+    rows = usage_import.imported_rows
+    return (
+        f"The import “{usage_import.file_name}” and its {rows:,} usage row{pluralize(rows)} "
+        "were deleted. The readiness score will be recalculated without them."
+    )
 
 
 @workspace_view()

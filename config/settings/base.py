@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
+    "expire-usage-uploads": {"task": "scoring.tasks.expire_usage_uploads", "schedule": 60 * 60},
 }
 
 # --- Scoring -------------------------------------------------------------------------------
@@ -225,3 +226,5 @@ LOGGING = {
 # Changing it makes the same person count as a new user in later imports.
 USAGE_PSEUDONYM_KEY = env("USAGE_PSEUDONYM_KEY", default="")
 USAGE_IMPORT_MAX_BYTES = env.int("USAGE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# An upload whose columns nobody confirms is discarded, file and all, after this many hours.
+USAGE_UPLOAD_EXPIRY_HOURS = env.int("USAGE_UPLOAD_EXPIRY_HOURS", default=24)

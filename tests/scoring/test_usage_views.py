@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from readiness.models import Role
 from scoring.models import UsageEvent, UsageImport, UsageImportState
-from scoring.services import usage_import_run_now
+from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
+from scoring.tasks import expire_usage_uploads
 from scoring.usage_files import progress_cache_key
 from tests.factories import ProjectFactory, UsageImportFactory
 
@@ -149,6 +153,119 @@ class TestUploadFlow:
         )
         assert response["Location"] == reverse("readiness:project_detail", args=[project.pk])
         assert not UsageImport.objects.exists()
+
+
+class TestDeletingAnImport:
+    def _imported(self, project, content: bytes = b"date,user\n2025-03-01,ann\n2025-03-02,bob\n"):
+        usage_import = usage_import_run_now(
+            workspace=project.workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(content),
+        )
+        project.refresh_from_db()
+        project.needs_recalculation = False
+        project.save(update_fields=["needs_recalculation"])
+        return usage_import
+
+    def test_a_finished_import_is_deleted_with_its_rows_after_a_confirmation(
+        self, consultant_client, project
+    ) -> None:
+        usage_import = self._imported(project)
+        other = self._imported(ProjectFactory(account__workspace=project.workspace))
+        detail = consultant_client.get(
+            reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        )
+        url = reverse("scoring:usage_import_delete", args=[usage_import.pk])
+        assert url in detail.content.decode()
+        page = consultant_client.get(url).content.decode()
+        assert "This removes the import's <strong>2 usage rows</strong>" in page
+        assert UsageEvent.objects.filter(usage_import=usage_import).count() == 2
+
+        response = consultant_client.post(url, follow=True)
+        assert response.redirect_chain[-1][0] == reverse(
+            "readiness:project_detail", args=[project.pk]
+        )
+        assert "“u.csv” and its 2 usage rows were deleted" in response.content.decode()
+        assert not UsageImport.objects.filter(pk=usage_import.pk).exists()
+        assert not UsageEvent.objects.filter(project=project).exists()
+        # Another project's rows stay; the project that lost rows is recalculated.
+        assert UsageEvent.objects.filter(usage_import=other).count() == 2
+        project.refresh_from_db()
+        assert project.needs_recalculation
+
+    def test_the_same_file_can_be_imported_again_once_deleted(self, project) -> None:
+        content = b"date,user\n2025-03-01,ann\n"
+        usage_import = self._imported(project, content)
+        usage_import_delete(usage_import=usage_import)
+        again = self._imported(project, content)
+        assert again.state == UsageImportState.DONE and again.imported_rows == 1
+
+    def test_a_workspace_wide_import_marks_every_project_it_fed(self, workspace) -> None:
+        first = ProjectFactory(account__workspace=workspace, account__external_id="A-1")
+        second = ProjectFactory(account__workspace=workspace, account__external_id="B-2")
+        usage_import = usage_import_run_now(
+            workspace=workspace,
+            project=None,
+            file_name="all.csv",
+            source=io.BytesIO(b"date,user,account\n2025-03-01,ann,A-1\n2025-03-01,bob,B-2\n"),
+        )
+        assert usage_import_delete(usage_import=usage_import) == sorted([first.pk, second.pk])
+        assert not UsageEvent.objects.exists()
+
+    @pytest.mark.parametrize("state", [UsageImportState.PENDING, UsageImportState.PROCESSING])
+    def test_a_running_import_cannot_be_deleted(self, consultant_client, project, state) -> None:
+        usage_import = UsageImportFactory(project=project, state=state, queued_at=timezone.now())
+        url = reverse("scoring:usage_import_delete", args=[usage_import.pk])
+        assert "This import is still running." in consultant_client.get(url).content.decode()
+        response = consultant_client.post(url, follow=True)
+        assert STILL_RUNNING in response.content.decode()
+        assert UsageImport.objects.filter(pk=usage_import.pk).exists()
+
+    def test_a_failed_import_can_be_removed_from_the_list(self, consultant_client, project) -> None:
+        usage_import = UsageImportFactory(project=project, state=UsageImportState.FAILED)
+        response = consultant_client.post(
+            reverse("scoring:usage_import_delete", args=[usage_import.pk]), follow=True
+        )
+        assert "The failed import “" in response.content.decode()
+        assert not UsageImport.objects.filter(pk=usage_import.pk).exists()
+
+    @pytest.mark.parametrize(("role", "status"), [(Role.CSM, 403), (Role.VIEWER, 403)])
+    def test_only_admins_and_consultants_delete(
+        self, client_for, workspace, project, role, status
+    ) -> None:
+        usage_import = UsageImportFactory(project=project, state=UsageImportState.DONE)
+        client = client_for(workspace, role)
+        detail = client.get(reverse("scoring:usage_import_detail", args=[usage_import.pk]))
+        url = reverse("scoring:usage_import_delete", args=[usage_import.pk])
+        assert url not in detail.content.decode()
+        assert client.post(url).status_code == status
+        assert UsageImport.objects.filter(pk=usage_import.pk).exists()
+
+
+class TestExpiringUploads:
+    def test_uploads_nobody_confirmed_are_discarded_with_their_files(
+        self, consultant_client, project
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann\n",
+        )
+        stale = UsageImport.objects.get()
+        fresh = UsageImportFactory(project=project)
+        UsageImport.objects.filter(pk=stale.pk).update(
+            created_at=timezone.now() - datetime.timedelta(hours=25)
+        )
+        done = UsageImportFactory(project=project, state=UsageImportState.DONE)
+        UsageImport.objects.filter(pk=done.pk).update(
+            created_at=timezone.now() - datetime.timedelta(days=30)
+        )
+        assert default_storage.exists(stale.file.name)
+
+        assert expire_usage_uploads() == 1
+        assert not default_storage.exists(stale.file.name)
+        assert set(UsageImport.objects.values_list("pk", flat=True)) == {fresh.pk, done.pk}
 
 
 class TestProgress:
