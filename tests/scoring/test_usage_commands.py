@@ -37,6 +37,16 @@ def test_import_usage_exits_non_zero_with_the_errors(tmp_path, workspace) -> Non
     assert not UsageEvent.objects.exists()
 
 
+def test_import_usage_names_the_line_of_a_row_of_the_wrong_shape_once(tmp_path, workspace) -> None:
+    project = ProjectFactory(account__workspace=workspace)
+    path = tmp_path / "usage.csv"
+    path.write_text("date,user\n2025-03-01,ann\n2025-03-02\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_usage", "--project", str(project.pk), str(path), stderr=err)
+    assert err.getvalue().startswith("Line 3 cannot be read as the 2 columns of the header.")
+
+
 def test_import_usage_for_a_workspace_needs_the_account_column(tmp_path, workspace) -> None:
     path = tmp_path / "usage.csv"
     path.write_text("date,user\n2025-03-01,ann\n")

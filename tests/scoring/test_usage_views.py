@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readiness.models import Role
+from scoring import usage_files as uf
 from scoring.models import UsageEvent, UsageImport, UsageImportState
 from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
 from scoring.tasks import expire_usage_uploads
@@ -293,6 +294,19 @@ class TestProgress:
         assert "hx-trigger" not in body
         assert "Line 7, column date: Enter a date." in body
         assert "… and 129 more not shown." in body
+
+    def test_a_row_of_the_wrong_shape_is_named_once(self, viewer_client, project) -> None:
+        message = uf.BAD_ROW_SHAPE.format(line=4, expected=4)
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 4, "column": "", "message": message}],
+            error_count=1,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert f"<li>{message}</li>" in body
 
 
 class TestPermissions:

@@ -50,7 +50,10 @@ class Command(BaseCommand):
             raise CommandError(f"The file was refused: {' '.join(error.messages)}") from None
         if usage_import.state != UsageImportState.DONE:
             for error in usage_import.errors:
-                where = f"Line {error['line']}, column {error['column']}: " if error["line"] else ""
+                # A message without a column (a row of the wrong shape) names its line itself.
+                where = (
+                    f"Line {error['line']}, column {error['column']}: " if error["column"] else ""
+                )
                 self.stderr.write(f"{where}{error['message']}")
             if usage_import.errors_not_shown:
                 self.stderr.write(f"… and {usage_import.errors_not_shown} more.")

@@ -1,0 +1,101 @@
+"""Every signed-in page of the app, with data on it, passes axe-core in a real browser."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from readiness.models import Role
+from scoring.services import usage_import_run_now
+from tests.e2e.conftest import assert_accessible
+from tests.factories import (
+    AccountFactory,
+    AssessmentFactory,
+    InvitationFactory,
+    MembershipFactory,
+    ProjectFactory,
+    WorkspaceFactory,
+    answers,
+    submitted_response,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def admin_pages(live_server) -> tuple[dict, list[str]]:
+    """Return an admin's session cookie and the URLs of every page that shows data."""
+    workspace = WorkspaceFactory(name="Northwind", slug="northwind")
+    admin = get_user_model().objects.create_user("alma", first_name="Alma", last_name="Admin")
+    MembershipFactory(user=admin, workspace=workspace, role=Role.ADMIN)
+    account = AccountFactory(workspace=workspace, name="Acme Logistics", owner=admin)
+    project = ProjectFactory(account=account, name="Fleet planning rollout", licensed_seats=20)
+    assessment = AssessmentFactory(project=project)
+    InvitationFactory(assessment=assessment, name="Dana Lead", role="sponsor")
+    submitted_response(
+        assessment=assessment,
+        role="end_user",
+        values=answers(aw=(4, 4, 3), nps=8),
+        concern="Training",
+    )
+    usage_import = usage_import_run_now(
+        workspace=workspace,
+        project=project,
+        file_name="usage.csv",
+        source=io.BytesIO(b"date,user,feature\n2026-10-01,ann,reports\n2026-10-02,bob,alerts\n"),
+    )
+    client = Client()
+    client.force_login(admin)
+    cookie = {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": live_server.url,
+    }
+    paths = [
+        "/projects/",
+        "/projects/new/",
+        f"/projects/{project.pk}/",
+        f"/projects/{project.pk}/edit/",
+        f"/projects/{project.pk}/usage/upload/",
+        "/accounts/",
+        "/accounts/new/",
+        f"/accounts/{account.pk}/",
+        f"/assessments/{assessment.pk}/",
+        f"/assessments/{assessment.pk}/edit/",
+        "/templates/",
+        f"/templates/{assessment.template_id}/",
+        "/workspace/members/",
+        "/workspace/scoring-model/",
+        "/usage/upload/",
+        f"/usage/imports/{usage_import.pk}/",
+        f"/usage/imports/{usage_import.pk}/delete/",
+        "/auth/password_change/",
+    ]
+    return cookie, [f"{live_server.url}{path}" for path in paths]
+
+
+def test_every_page_passes_axe(browser, axe_source, admin_pages) -> None:
+    cookie, urls = admin_pages
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    context.add_cookies([cookie])
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    failures = []
+    for url in urls:
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
+        try:
+            assert_accessible(page, axe_source, DESKTOP["width"])
+        except AssertionError as failure:
+            failures.append(str(failure))
+    context.close()
+    assert failures == []
+    assert errors == []
