@@ -86,7 +86,11 @@ def _blocks(shape: uf.FileShape, open_file: OpenFile, progress: Progress) -> Ite
     width = len(shape.header)
     with open_file() as raw:
         if shape.kind == "xlsx":
-            yield from uf.xlsx_blocks(raw, width)
+            for block in uf.xlsx_blocks(raw, width):
+                # openpyxl reads the sheet from the file as it goes: where the file is read up
+                # to is how far the import is.
+                progress(raw.tell())
+                yield block
         else:
             reader = uf.CheckedReader(raw, on_progress=progress)
             yield from uf.csv_blocks(reader, shape.delimiter, width)

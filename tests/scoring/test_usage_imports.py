@@ -365,6 +365,30 @@ class TestBlocks:
             for day, user, feature, count in rows
         )
 
+    def test_a_workbook_reports_its_progress_block_by_block(self, project) -> None:
+        rows = [["date", "user"]] + [[datetime.date(2025, 3, 1), f"user{n}"] for n in range(40)]
+        content = xlsx(rows)
+        usage_import = UsageImport.objects.create(
+            workspace=project.workspace,
+            project=project,
+            file_name="u.xlsx",
+            file_size=len(content),
+            sha256="x",
+            header=["date", "user"],
+            column_mapping={"date": 0, "user": 1},
+        )
+        source = lambda: io.BytesIO(content)  # noqa: E731
+        read: list[int] = []
+        result = load_batched(
+            usage_import=usage_import,
+            shape=uf.read_shape(source, "u.xlsx"),
+            open_file=source,
+            progress=read.append,
+        )
+        assert result.imported_rows == 40
+        # Six blocks of 7 rows: the file is read further after each of them.
+        assert len(read) == 6 and read == sorted(read) and read[-1] <= len(content)
+
     def test_errors_of_many_blocks_are_listed_in_line_order_and_all_counted(self, project) -> None:
         lines, expected = [], []
         for line in range(2, 402):
