@@ -221,9 +221,10 @@ class _CheckedRows:
         return checks
 
     def _renderers(self) -> list[Callable[[Any], Any]]:
-        """Return how each column's clean value is kept: as is, or as COPY binary fields."""
+        """Return how each column's clean value is kept: as the database driver takes it, or as
+        COPY binary fields."""
         if not self.binary:
-            return [_same] * 5
+            return [connection.ops.adapt_datefield_value, _same, _same, _same, _same]
         row_start = _binary_row_start(self.usage_import)
         return [
             _binary_date,
@@ -289,26 +290,33 @@ class _CheckedRows:
 def load_batched(
     *, usage_import: UsageImport, shape: uf.FileShape, open_file: OpenFile, progress: Progress
 ) -> LoadResult:
-    """Check the rows and insert them in batches with the ORM (SQLite and any other database)."""
+    """Check the rows and insert them in batches (SQLite and any other database).
+
+    One `executemany` per batch of plain tuples: building a model instance per row for
+    `bulk_create` took ten times longer than the insert itself.
+    """
     rows = _CheckedRows(usage_import, shape, open_file, progress)
+    table = connection.ops.quote_name(UsageEvent._meta.db_table)
+    insert = (
+        f"INSERT INTO {table} (workspace_id, usage_import_id, project_id, day, count, "
+        "user_key, feature) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+    )
+    workspace_id, import_id = usage_import.workspace_id, usage_import.pk
     imported = 0
-    for projects, days, counts, user_keys, features in rows:
-        events = [
-            UsageEvent(
-                workspace_id=usage_import.workspace_id,
-                project_id=project_id,
-                usage_import_id=usage_import.pk,
-                day=day,
-                user_key=user_key,
-                feature=feature,
-                count=count,
+    with connection.cursor() as cursor:
+        for projects, days, counts, user_keys, features in rows:
+            values = zip(
+                itertools.repeat(workspace_id),
+                itertools.repeat(import_id),
+                projects,
+                days,
+                counts,
+                user_keys,
+                features,
             )
-            for project_id, day, count, user_key, feature in zip(
-                projects, days, counts, user_keys, features, strict=True
-            )
-        ]
-        UsageEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
-        imported += len(events)
+            while batch := list(itertools.islice(values, BATCH_SIZE)):
+                cursor.executemany(insert, batch)
+                imported += len(batch)
     rows.refuse_if_failed()
     return LoadResult(rows.total, imported, tuple(sorted(rows.project_ids)))
 
