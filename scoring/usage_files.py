@@ -99,7 +99,7 @@ FEATURE_FORMULA = (
     "The feature name starts with =, +, - or @ like a spreadsheet formula. Remove that character."
 )
 COUNT_INVALID = (
-    "“{value}” is not a valid count. Use a whole number from 1 to 999999999, or leave it "
+    "“{value}” is not a valid count. Use a whole number from 1 to 999,999,999, or leave it "
     "empty for 1."
 )
 ACCOUNT_EMPTY = "Enter the account's external id."

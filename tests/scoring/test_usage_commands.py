@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from readiness.models import Project
-from scoring.models import UsageEvent, UsageImport
+from scoring.models import UsageEvent, UsageImport, UsageImportState
 from scoring.usage_metrics import usage_window_figures
 from tests.factories import ProjectFactory
 
@@ -78,7 +78,15 @@ def test_demo_usage_shows_every_band_and_is_idempotent() -> None:
     call_command("seed_demo", stdout=open(os.devnull, "w"))
     events = UsageEvent.objects.count()
     call_command("seed_demo", stdout=open(os.devnull, "w"))
-    assert UsageEvent.objects.count() == events and UsageImport.objects.count() == 4
+    assert UsageEvent.objects.count() == events and UsageImport.objects.count() == 5
+    # One refused file shows what the import says about mistakes.
+    failed = UsageImport.objects.get(state=UsageImportState.FAILED)
+    assert [(e["line"], e["column"]) for e in failed.errors] == [
+        (3, "feature"),
+        (4, "date"),
+        (5, "user"),
+        (5, "count"),
+    ]
     windows = usage_window_figures(project_ids=Project.objects.values_list("pk", flat=True))
     by_name = {Project.objects.get(pk=pk).name: window for pk, window in windows.items()}
     assert 80 <= by_name["Fleet planning rollout"].monthly_active_users <= 90

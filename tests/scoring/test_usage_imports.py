@@ -200,7 +200,7 @@ class TestBadFiles:
             (
                 2,
                 "count",
-                f"“{count}” is not a valid count. Use a whole number from 1 to 999999999, or "
+                f"“{count}” is not a valid count. Use a whole number from 1 to 999,999,999, or "
                 "leave it empty for 1.",
             )
         ]

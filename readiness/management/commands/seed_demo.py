@@ -231,7 +231,35 @@ def _seed_usage(*, workspace: Workspace) -> bool:
             source=io.BytesIO(csv_bytes(profile)),
         )
         created = True
+    if created:
+        _seed_failed_usage_import(workspace=workspace)
     return created
+
+
+# A later export with mistakes a telemetry dump really has: what a refused file looks like.
+DEMO_BAD_USAGE = (
+    "date,user,feature,count\n"
+    "{day},dispatch01@acme.example,reports,3\n"
+    '{day},dispatch02@acme.example,=HYPERLINK("x"),1\n'
+    "31/10/2026,dispatch03@acme.example,alerts,2\n"
+    "{day},,dashboards,0\n"
+)
+
+
+def _seed_failed_usage_import(*, workspace: Workspace) -> None:
+    """Show a refused file (all or nothing, with line, column and reason) on Acme's project."""
+    project = Project.objects.filter(
+        workspace=workspace, account__external_id="ACME-001", name="Fleet planning rollout"
+    ).first()
+    if project is None:
+        return
+    day = (timezone.localdate() - datetime.timedelta(days=1)).isoformat()
+    usage_import_run_now(
+        workspace=workspace,
+        project=project,
+        file_name="acme-usage-export-fixed-columns.csv",
+        source=io.BytesIO(DEMO_BAD_USAGE.format(day=day).encode()),
+    )
 
 
 def _seed_assessments(*, project: Project, template: SurveyTemplate, today: datetime.date) -> None:
