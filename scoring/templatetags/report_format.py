@@ -72,3 +72,9 @@ def get(mapping: Mapping | None, key: str) -> object:
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.filter
+def missing_only(components: list[Mapping] | None) -> list[Mapping]:
+    """Return the score components that had no data (for listing them with separators)."""
+    return [component for component in components or [] if component.get("missing")]

@@ -124,6 +124,19 @@ class TestWorkedExample:
         assert 'data-testid="report-score">60.0<' in html  # 59.965 re-weighted over 80
         assert "Missing: Usage (no usage imported" in html
 
+    def test_missing_components_are_listed_without_a_dangling_separator(
+        self, workspace, usage, viewer_client
+    ) -> None:
+        project = ProjectFactory(account__workspace=workspace)
+        submitted_response(
+            assessment=AssessmentFactory(project=project), values=answers(aw=(4, 4, 4))
+        )
+        usage[project.pk] = WORKED_USAGE
+        services.project_recalculate(project_id=project.pk)
+        html = report_html(viewer_client, project)
+        assert "(no NPS answers). Missing components are left out" in html
+        assert "; ." not in html
+
     def test_a_project_without_a_snapshot_says_how_a_score_appears(
         self, workspace, viewer_client
     ) -> None:
