@@ -459,7 +459,7 @@ def usage_import_start(
         for column in uf.COLUMNS
     }
     if not usage_import.is_workspace_wide:
-        cleaned["account"] = None
+        cleaned["account"] = _own_account_column(usage_import.header, cleaned)
     try:
         uf.check_mapping(cleaned, workspace_wide=usage_import.is_workspace_wide)
     except uf.FileRefused as refused:
@@ -473,6 +473,14 @@ def usage_import_start(
     usage_import.save()
     usage_import_process_task.delay_on_commit(usage_import.pk)
     return usage_import
+
+
+def _own_account_column(header: list[str], mapping: Mapping[str, int | None]) -> int | None:
+    """Return where a project's file names the account of each row: its `account` column,
+    unless that column was chosen to hold something else. Rows must name the project's own."""
+    column = uf.default_mapping(header)["account"]
+    taken = {mapping.get(name) for name in uf.COLUMNS if name != "account"}
+    return None if column in taken else column
 
 
 def usage_import_process(*, usage_import_id: int) -> UsageImport:
@@ -599,7 +607,5 @@ def usage_import_run_now(
     with transaction.atomic():
         usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
         usage_import.queued_at = timezone.now()
-        if project is not None:
-            usage_import.column_mapping = {**usage_import.column_mapping, "account": None}
-        usage_import.save(update_fields=["queued_at", "column_mapping"])
+        usage_import.save(update_fields=["queued_at"])
     return usage_import_process(usage_import_id=usage_import.pk)

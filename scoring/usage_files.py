@@ -37,11 +37,18 @@ STRIP_CHARS = " \t\r\n"
 DATE_PATTERN = (
     "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
     "([T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\\.[0-9]{1,9})?)?"
-    "(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
+    "(Z| ?UTC|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?)?$"
 )
-COUNT_PATTERN = f"^[0-9]{{1,{MAX_COUNT_DIGITS}}}$"
+# A whole number; "3.0" too, as pandas writes the counts of a column with gaps.
+COUNT_PATTERN = f"^[0-9]{{1,{MAX_COUNT_DIGITS}}}(\\.0+)?$"
 _DATE_RE = re.compile(DATE_PATTERN)
 _COUNT_RE = re.compile(COUNT_PATTERN)
+# Messages quote a refused value only when it has the shape of what its column should hold (a
+# mistyped date, a number, an account code). A value of another shape may be a user identifier
+# in a wrongly mapped column, and identifiers are kept nowhere, messages included.
+_DATE_SHAPED = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}[0-9:.+\-TZ ]*")
+_NUMBER_SHAPED = re.compile(r"[-+]?[0-9][0-9.,]*")
+_CODE_SHAPED = re.compile(r"[^@\s]+")
 
 # --- Messages (tests assert them word for word) --------------------------------------------
 
@@ -59,6 +66,10 @@ NO_HEADER = (
 )
 NOT_UTF8 = (
     "Line {line} is not UTF-8 text. Save the file as “CSV UTF-8” (or as .xlsx) and upload it again."
+)
+NUL_CHARACTER = (
+    "Line {line} holds a NUL character, which text never has. Export the file again as "
+    "“CSV UTF-8” (or as .xlsx) and upload it again."
 )
 BAD_ROW_SHAPE = (
     "Line {line} cannot be read as the {expected} columns of the header. Check the delimiter, "
@@ -90,7 +101,7 @@ DATE_TOO_OLD = (
 # Usage older than this is a typo, not telemetry; a day ahead of the server allows for time zones.
 EARLIEST_DAY = datetime.date(2000, 1, 1)
 DATE_INVALID = (
-    "“{value}” is not a date. Use YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-31T14:05:00."
+    "{value} is not a date. Use YYYY-MM-DD or an ISO 8601 date-time such as 2025-03-31T14:05:00."
 )
 USER_EMPTY = "Enter the user's identifier."
 USER_TOO_LONG = f"The identifier is longer than {MAX_USER_LENGTH} characters. Shorten it."
@@ -99,18 +110,25 @@ FEATURE_FORMULA = (
     "The feature name starts with =, +, - or @ like a spreadsheet formula. Remove that character."
 )
 COUNT_INVALID = (
-    "“{value}” is not a valid count. Use a whole number from 1 to 999,999,999, or leave it "
+    "{value} is not a valid count. Use a whole number from 1 to 999,999,999, or leave it "
     "empty for 1."
 )
 ACCOUNT_EMPTY = "Enter the account's external id."
 ACCOUNT_UNKNOWN = (
-    "No account in this workspace has the external id “{value}”. Add that external id to the "
-    "account, or correct the file."
+    "No account in this workspace has {value} as its external id. Add that external id to "
+    "the account, or correct the file."
 )
 ACCOUNT_NO_PROJECT = (
-    "The account “{value}” has no active project to receive its usage. Create a project for it "
+    "The account {value} has no active project to receive its usage. Create a project for it "
     "or reopen one."
 )
+ACCOUNT_OTHER = (
+    "This row is for the account {value}, but the file goes to a project of “{own}”. Upload "
+    "usage of several accounts on the Usage page, which sends each row to its account's project."
+)
+# What a message says instead of a value it does not quote.
+THIS_VALUE = "This value"
+THIS_ROWS_VALUE = "this row's value"
 
 # How many rows the column-mapping page shows before an import starts.
 PREVIEW_ROWS = 10
@@ -124,6 +142,11 @@ def progress_cache_key(usage_import_id: int) -> str:
 def shown(value: str, limit: int = 40) -> str:
     """Return `value` cut to `limit` characters, for quoting it in a message."""
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def quoted(value: str, shape: re.Pattern[str], otherwise: str) -> str:
+    """Return “value” (cut to 40 characters) when it has `shape`, else the words `otherwise`."""
+    return f"“{shown(value)}”" if shape.fullmatch(value) else otherwise
 
 
 @dataclass(frozen=True)
@@ -197,7 +220,7 @@ def check_date(raw: str) -> tuple[datetime.date | None, str | None]:
         return None, DATE_EMPTY
     day = parse_day(value)
     if day is None:
-        return None, DATE_INVALID.format(value=shown(value))
+        return None, DATE_INVALID.format(value=quoted(value, _DATE_SHAPED, THIS_VALUE))
     if day > timezone.localdate() + datetime.timedelta(days=1):
         return None, DATE_FUTURE.format(value=shown(value))
     if day < EARLIEST_DAY:
@@ -227,9 +250,9 @@ def check_count(raw: str) -> tuple[int, str | None]:
     value = raw.strip(STRIP_CHARS)
     if not value:
         return 1, None
-    count = int(value) if _COUNT_RE.match(value) else 0
+    count = int(value.partition(".")[0]) if _COUNT_RE.match(value) else 0
     if count < 1:
-        return 0, COUNT_INVALID.format(value=shown(value))
+        return 0, COUNT_INVALID.format(value=quoted(value, _NUMBER_SHAPED, THIS_VALUE))
     return count, None
 
 
@@ -246,10 +269,19 @@ def check_account(
         return None, ACCOUNT_EMPTY
     project_id = account_projects(value)
     if project_id is False:
-        return None, ACCOUNT_UNKNOWN.format(value=shown(value))
+        return None, ACCOUNT_UNKNOWN.format(value=quoted(value, _CODE_SHAPED, THIS_ROWS_VALUE))
     if project_id is None:
-        return None, ACCOUNT_NO_PROJECT.format(value=shown(value))
+        return None, ACCOUNT_NO_PROJECT.format(value=quoted(value, _CODE_SHAPED, "of this row"))
     return project_id, None
+
+
+def check_own_account(raw: str, own: str, project_id: int) -> tuple[int | None, str | None]:
+    """Return `project_id` when a project's file names no account or the project's own
+    (external id `own`, in any case), or why the row belongs elsewhere."""
+    value = raw.strip(STRIP_CHARS)
+    if not value or value.casefold() == own.casefold():
+        return project_id, None
+    return None, ACCOUNT_OTHER.format(value=quoted(value, _CODE_SHAPED, "in this row"), own=own)
 
 
 def parse_day(value: str) -> datetime.date | None:
@@ -376,7 +408,7 @@ class CheckedReader(io.RawIOBase):
             raise FileRefused.single(NOT_UTF8.format(line=line)) from None
         if nul >= 0:
             line = self.newlines + chunk.count(b"\n", 0, nul) + 1
-            raise FileRefused.single(NOT_UTF8.format(line=line))
+            raise FileRefused.single(NUL_CHARACTER.format(line=line))
         self.newlines += chunk.count(b"\n")
 
     def readinto(self, buffer: Any) -> int:

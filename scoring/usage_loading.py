@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from django.db import connection
+from django.db.models.functions import Lower
 
 from readiness.models import Account
 from readiness.services import account_active_project
@@ -67,13 +68,13 @@ class AccountRouter:
         return self.known[external_id]
 
     def resolve(self, external_ids: list[str]) -> None:
-        """Look up several external ids at once."""
-        accounts = Account.objects.filter(
-            workspace_id=self.workspace_id, external_id__in=external_ids
+        """Look up several external ids at once, in any case (they are unique regardless)."""
+        accounts = Account.objects.annotate(key=Lower("external_id")).filter(
+            workspace_id=self.workspace_id, key__in=[value.lower() for value in external_ids]
         )
-        found = {account.external_id: account for account in accounts}
+        found = {account.key: account for account in accounts}
         for external_id in external_ids:
-            account = found.get(external_id)
+            account = found.get(external_id.lower())
             if account is None:
                 self.known[external_id] = False
             else:
@@ -203,9 +204,19 @@ class _CheckedRows:
             ("count", mapping.get("count"), uf.check_count),
         ]
         if not self.usage_import.is_workspace_wide:
+            # Rows go to the import's project; an `account` column, when the file has one, must
+            # name that project's account (or nothing), so that another account's usage is not
+            # counted here.
             project_id = self.usage_import.project_id
+            own = Account.objects.get(projects=project_id).external_id
             self.project_ids.add(project_id)
-            checks.append(("account", None, lambda _raw: (project_id, None)))
+            checks.append(
+                (
+                    "account",
+                    mapping.get("account"),
+                    lambda raw: uf.check_own_account(raw, own, project_id),
+                )
+            )
             return checks
         router = AccountRouter(self.usage_import.workspace_id)
 

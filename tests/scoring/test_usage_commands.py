@@ -29,11 +29,11 @@ def test_import_usage_prints_a_summary(tmp_path, workspace) -> None:
 def test_import_usage_exits_non_zero_with_the_errors(tmp_path, workspace) -> None:
     project = ProjectFactory(account__workspace=workspace)
     path = tmp_path / "usage.csv"
-    path.write_text("date,user\n2025-03-01,ann\nlater,bob\n")
+    path.write_text("date,user\n2025-03-01,ann\n31/03/2025,bob\n")
     err = io.StringIO()
     with pytest.raises(CommandError, match="refused with 1 problem"):
         call_command("import_usage", "--project", str(project.pk), str(path), stderr=err)
-    assert "Line 3, column date: “later” is not a date." in err.getvalue()
+    assert "Line 3, column date: “31/03/2025” is not a date." in err.getvalue()
     assert not UsageEvent.objects.exists()
 
 

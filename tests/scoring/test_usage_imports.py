@@ -193,17 +193,78 @@ class TestBadFiles:
         ]
         assert not UsageEvent.objects.exists()
 
-    @pytest.mark.parametrize("count", ["0", "-3", "1.5", "abc", "1000000000"])
-    def test_counts_must_be_whole_numbers_of_one_or_more(self, project, count) -> None:
+    @pytest.mark.parametrize(
+        ("count", "named"),
+        [
+            ("0", "“0”"),
+            ("-3", "“-3”"),
+            ("1.5", "“1.5”"),
+            ("1000000000", "“1000000000”"),
+            # Not shaped like a number: it may be an identifier in the wrong column.
+            ("abc", "This value"),
+        ],
+    )
+    def test_counts_must_be_whole_numbers_of_one_or_more(self, project, count, named) -> None:
         usage_import = run(project, (HEADER + f"2025-03-01,u1,r,{count}\n").encode())
         assert errors_of(usage_import) == [
             (
                 2,
                 "count",
-                f"“{count}” is not a valid count. Use a whole number from 1 to 999,999,999, or "
+                f"{named} is not a valid count. Use a whole number from 1 to 999,999,999, or "
                 "leave it empty for 1.",
             )
         ]
+
+    def test_a_count_written_as_a_decimal_with_zeros_is_whole(self, project) -> None:
+        usage_import = run(
+            project, (HEADER + "2025-03-01,u1,r,3.0\n2025-03-01,u2,r,7.00\n").encode()
+        )
+        assert usage_import.state == UsageImportState.DONE
+        assert sorted(UsageEvent.objects.values_list("count", flat=True)) == [3, 7]
+
+    def test_a_wrongly_mapped_identifier_is_not_quoted_in_any_message(self, workspace) -> None:
+        # The user column mapped as date, count and account: every message names line and column.
+        content = (
+            "date,user,count,account\nann@x.example,ann@x.example,bob@x.example,cy@x.example\n"
+        )
+        usage_import = run(None, content.encode(), workspace=workspace)
+        stored = " ".join(error["message"] for error in usage_import.errors)
+        assert [e["column"] for e in usage_import.errors] == ["date", "count", "account"]
+        assert "@" not in stored
+        assert "This value is not a date." in stored
+        assert "No account in this workspace has this row's value as its external id." in stored
+
+    def test_a_project_file_may_name_its_own_account_but_no_other(self, project) -> None:
+        own = project.account.external_id
+        content = (
+            "date,user,account\n"
+            f"2025-03-01,u1,{own}\n"
+            f"2025-03-01,u2,{own.lower()}\n"
+            "2025-03-01,u3,\n"
+            "2025-03-01,u4,OTHER-7\n"
+        )
+        assert errors_of(run(project, content.encode())) == [
+            (
+                5,
+                "account",
+                f"This row is for the account “OTHER-7”, but the file goes to a project of “{own}”. "
+                "Upload usage of several accounts on the Usage page, which sends each row to its "
+                "account's project.",
+            )
+        ]
+        fixed = run(project, content.replace("OTHER-7", "").encode())
+        assert fixed.state == UsageImportState.DONE and fixed.imported_rows == 4
+
+    def test_account_external_ids_match_in_any_case(self, workspace) -> None:
+        target = ProjectFactory(account__workspace=workspace, account__external_id="DELTA-004")
+        content = "date,user,account\n2025-03-01,u1,delta-004\n"
+        usage_import = run(None, content.encode(), workspace=workspace)
+        assert usage_import.state == UsageImportState.DONE
+        assert UsageEvent.objects.get().project_id == target.pk
+
+    def test_a_nul_character_is_named(self, project) -> None:
+        message = refusal(project, (HEADER + "2025-03-01,u1,r\x00,1\n").encode())
+        assert message == uf.NUL_CHARACTER.format(line=2)
 
     @pytest.mark.parametrize("feature", ['=HYPERLINK("http://x")', "@SUM(A1)", "+1", "-2"])
     def test_formula_looking_features(self, project, feature) -> None:
@@ -259,7 +320,7 @@ class TestBadFiles:
             (
                 3,
                 "account",
-                "No account in this workspace has the external id “NOPE-9”. Add that external id to the account, or correct the file.",
+                "No account in this workspace has “NOPE-9” as its external id. Add that external id to the account, or correct the file.",
             ),
             (
                 4,
@@ -396,9 +457,9 @@ class TestBlocks:
             count = "0" if line % 10 == 0 else "2"
             lines.append(f"{day},user{line % 50},reports,{count}\n")
             if line % 4 == 0:
-                expected.append((line, "date", uf.DATE_INVALID.format(value="2025-02-30")))
+                expected.append((line, "date", uf.DATE_INVALID.format(value="“2025-02-30”")))
             if line % 10 == 0:
-                expected.append((line, "count", uf.COUNT_INVALID.format(value="0")))
+                expected.append((line, "count", uf.COUNT_INVALID.format(value="“0”")))
         usage_import = run(project, (HEADER + "".join(lines)).encode())
         assert errors_of(usage_import) == expected[:100]
         assert usage_import.error_count == len(expected) == 140
@@ -409,7 +470,7 @@ class TestAllOrNothing:
     def test_a_bad_last_row_leaves_nothing(self, project) -> None:
         rows = "".join(f"2025-03-01,user{n},reports,1\n" for n in range(12_000))
         usage_import = run(project, (HEADER + rows + "2025-03-01,u,reports,0\n").encode())
-        assert errors_of(usage_import) == [(12_002, "count", uf.COUNT_INVALID.format(value="0"))]
+        assert errors_of(usage_import) == [(12_002, "count", uf.COUNT_INVALID.format(value="“0”"))]
         assert usage_import.imported_rows == 0
         assert not UsageEvent.objects.exists()
 
