@@ -388,34 +388,58 @@ def _refuse_duplicate(*, workspace: Workspace, project: Project | None, sha256: 
 
 @transaction.atomic
 def usage_import_discard(*, usage_import: UsageImport) -> None:
-    """Delete an upload that was never started, with its stored file."""
-    usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
+    """Delete an upload that was never started, with its stored file (once committed).
+
+    An upload already discarded (a second click, the expiry task) is left alone.
+    """
+    usage_import = UsageImport.objects.select_for_update().filter(pk=usage_import.pk).first()
+    if usage_import is None:
+        return
     if not usage_import.awaiting_confirmation:
         raise ValidationError(NOT_AWAITING)
-    if usage_import.file:
-        default_storage.delete(usage_import.file.name)
+    _drop_file(usage_import)
     usage_import.delete()
+
+
+@dataclass(frozen=True)
+class DeletedImport:
+    """What a deleted import was: its final state, rows and the projects it had fed."""
+
+    state: str
+    imported_rows: int
+    project_ids: list[int]
 
 
 @transaction.atomic
-def usage_import_delete(*, usage_import: UsageImport) -> list[int]:
-    """Delete a finished import with all its events; return the projects it had fed.
+def usage_import_delete(*, usage_import: UsageImport) -> DeletedImport | None:
+    """Delete a finished import with all its events; return what it was (None: already gone).
 
-    Those projects are marked for recalculation in the same transaction, so that their usage
-    figures and scores lose the import's rows. The same file can then be imported again.
+    The projects it fed are marked for recalculation in the same transaction, so that their
+    usage figures and scores lose the import's rows. The same file can then be imported again.
+    A running import holds its row locked for as long as it loads, so its state is read
+    without a lock first and a running one refused at once; the lock of a finished one is
+    only ever held briefly (by another deletion, say).
     """
-    usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
-    if usage_import.awaiting_confirmation:
+    current = UsageImport.objects.filter(pk=usage_import.pk).first()
+    if current is None:
+        return None
+    if current.awaiting_confirmation:
         raise ValidationError(NOT_STARTED)
-    if not usage_import.is_finished:
+    if not current.is_finished:
         raise ValidationError(STILL_RUNNING)
-    project_ids = set(usage_import.projects.values_list("pk", flat=True))
-    if usage_import.state == UsageImportState.DONE and usage_import.project_id:
-        project_ids.add(usage_import.project_id)
-    usage_import.delete()
-    for project_id in sorted(project_ids):
+    locked = UsageImport.objects.select_for_update().filter(pk=current.pk).first()
+    if locked is None:
+        return None
+    if not locked.is_finished:
+        raise ValidationError(STILL_RUNNING)
+    project_ids = set(locked.projects.values_list("pk", flat=True))
+    if locked.state == UsageImportState.DONE and locked.project_id:
+        project_ids.add(locked.project_id)
+    deleted = DeletedImport(locked.state, locked.imported_rows, sorted(project_ids))
+    locked.delete()
+    for project_id in deleted.project_ids:
         project_mark_for_recalculation(project_id=project_id)
-    return sorted(project_ids)
+    return deleted
 
 
 def usage_uploads_expire(*, older_than: datetime.timedelta | None = None) -> int:

@@ -20,7 +20,7 @@ from readiness.models import Project
 from readiness.permissions import Action
 from scoring import exports, selectors, services
 from scoring.forms import PortfolioFilterForm, ScoringModelForm, UsageMappingForm, UsageUploadForm
-from scoring.models import UsageImport, UsageImportState
+from scoring.models import UsageImportState
 
 
 @workspace_view(Action.MANAGE_WORKSPACE)
@@ -236,23 +236,25 @@ def usage_import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "scoring/usage_import_delete.html", {"usage_import": usage_import})
     try:
-        services.usage_import_delete(usage_import=usage_import)
+        deleted = services.usage_import_delete(usage_import=usage_import)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("scoring:usage_import_detail", import_id=usage_import.pk)
-    messages.success(request, _deleted_message(usage_import))
+    messages.success(request, _deleted_message(usage_import.file_name, deleted))
     if usage_import.project_id:
         return redirect("readiness:project_detail", project_id=usage_import.project_id)
     return redirect("scoring:workspace_usage_upload")
 
 
-def _deleted_message(usage_import: UsageImport) -> str:
-    if usage_import.state != UsageImportState.DONE:
-        return f"The failed import “{usage_import.file_name}” was deleted."
-    rows = usage_import.imported_rows
+def _deleted_message(file_name: str, deleted: services.DeletedImport | None) -> str:
+    if deleted is None:
+        return f"The import “{file_name}” had already been deleted."
+    if deleted.state != UsageImportState.DONE:
+        return f"The failed import “{file_name}” was deleted."
+    rows = deleted.imported_rows
     return (
-        f"The import “{usage_import.file_name}” and its {rows:,} usage row{pluralize(rows)} "
-        "were deleted. The readiness score will be recalculated without them."
+        f"The import “{file_name}” and its {rows:,} usage row{pluralize(rows)} were deleted. "
+        "The readiness score will be recalculated without them."
     )
 
 

@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -211,7 +212,8 @@ class TestDeletingAnImport:
             file_name="all.csv",
             source=io.BytesIO(b"date,user,account\n2025-03-01,ann,A-1\n2025-03-01,bob,B-2\n"),
         )
-        assert usage_import_delete(usage_import=usage_import) == sorted([first.pk, second.pk])
+        deleted = usage_import_delete(usage_import=usage_import)
+        assert deleted.project_ids == sorted([first.pk, second.pk])
         assert not UsageEvent.objects.exists()
 
     @pytest.mark.parametrize("state", [UsageImportState.PENDING, UsageImportState.PROCESSING])
@@ -244,9 +246,77 @@ class TestDeletingAnImport:
         assert UsageImport.objects.filter(pk=usage_import.pk).exists()
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestDeletingWhileOthersAct:
+    def test_deleting_twice_at_once_deletes_once_without_an_error(self, workspace) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        from threading import Barrier
+
+        project = ProjectFactory(account__workspace=workspace)
+        usage_import = usage_import_run_now(
+            workspace=workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
+        )
+        start = Barrier(2)
+
+        def delete() -> str:
+            start.wait(timeout=10)
+            try:
+                return "deleted" if usage_import_delete(usage_import=usage_import) else "gone"
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            outcomes = sorted(pool.map(lambda _: delete(), range(2)))
+        assert outcomes == ["deleted", "gone"]
+        assert not UsageImport.objects.exists() and not UsageEvent.objects.exists()
+
+    def test_an_import_that_is_loading_is_refused_at_once(self, workspace) -> None:
+        from threading import Event, Thread
+
+        from django.db import transaction
+
+        project = ProjectFactory(account__workspace=workspace)
+        usage_import = usage_import_run_now(
+            workspace=workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
+        )
+        UsageImport.objects.filter(pk=usage_import.pk).update(state=UsageImportState.PROCESSING)
+        locked, release = Event(), Event()
+
+        def hold_the_row() -> None:
+            # What a running import does: it keeps its row locked while it loads.
+            try:
+                with transaction.atomic():
+                    UsageImport.objects.select_for_update().get(pk=usage_import.pk)
+                    locked.set()
+                    release.wait(timeout=10)
+            finally:
+                connection.close()
+
+        holder = Thread(target=hold_the_row)
+        holder.start()
+        try:
+            assert locked.wait(timeout=10)
+            # Waiting for the lock would fail here instead of answering "still running".
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+                with pytest.raises(ValidationError, match="still running"):
+                    usage_import_delete(usage_import=usage_import)
+        finally:
+            release.set()
+            holder.join()
+        assert UsageImport.objects.filter(pk=usage_import.pk).exists()
+
+
 class TestExpiringUploads:
     def test_uploads_nobody_confirmed_are_discarded_with_their_files(
-        self, consultant_client, project
+        self, consultant_client, project, django_capture_on_commit_callbacks
     ) -> None:
         upload(
             consultant_client,
@@ -264,7 +334,8 @@ class TestExpiringUploads:
         )
         assert default_storage.exists(stale.file.name)
 
-        assert expire_usage_uploads() == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert expire_usage_uploads() == 1
         assert not default_storage.exists(stale.file.name)
         assert set(UsageImport.objects.values_list("pk", flat=True)) == {fresh.pk, done.pk}
 
