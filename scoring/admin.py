@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from scoring.models import ScoreSnapshot, ScoringModel, UsageEvent, UsageImport
 
@@ -34,7 +35,19 @@ class UsageImportAdmin(admin.ModelAdmin):
 
 @admin.register(UsageEvent)
 class UsageEventAdmin(admin.ModelAdmin):
+    """Events are looked at, never edited: they come and go with their import (delete that),
+    and the table has no index on `id`, so one event's page scans it (docs/usage-imports.md)."""
+
     list_display = ["day", "project", "feature", "count", "user_key"]
     list_filter = ["workspace"]
     raw_id_fields = ["project", "usage_import", "workspace"]
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

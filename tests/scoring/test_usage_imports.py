@@ -695,7 +695,13 @@ def test_the_events_index_is_brin_with_autosummarize_on_postgres_and_plain_elsew
         if connection.vendor != "postgresql":
             return
         assert index["type"] == "brin"
-        # It is the table's only index: no B-tree behind a primary key (migration 0003).
+        # It is the table's only index: no B-tree behind a primary key (migration 0003), whose
+        # ids only the identity sequence writes.
+        cursor.execute(
+            "SELECT attidentity FROM pg_attribute "
+            "WHERE attrelid = 'scoring_usageevent'::regclass AND attname = 'id'"
+        )
+        assert cursor.fetchone() == ("a",)
         assert [name for name, c in constraints.items() if c["index"]] == ["usage_event_brin"]
         # A block range without a summary is read by every query: autovacuum summarizes each
         # range an import fills, without the import waiting for it.

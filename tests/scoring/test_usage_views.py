@@ -454,3 +454,21 @@ class TestProjectPanel:
                 self._queries(viewer_client, project)  # the first visit also saves the session
                 baseline = self._queries(viewer_client, project)
         assert self._queries(viewer_client, project) == baseline
+
+
+def test_events_are_read_only_in_the_django_admin(admin_client, project) -> None:
+    usage_import_run_now(
+        workspace=project.workspace,
+        project=project,
+        file_name="u.csv",
+        source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
+    )
+    event = UsageEvent.objects.get()
+    assert admin_client.get(reverse("admin:scoring_usageevent_changelist")).status_code == 200
+    page = admin_client.get(reverse("admin:scoring_usageevent_change", args=[event.pk]))
+    assert page.status_code == 200 and b'name="_save"' not in page.content
+    assert admin_client.get(reverse("admin:scoring_usageevent_add")).status_code == 403
+    assert (
+        admin_client.post(reverse("admin:scoring_usageevent_delete", args=[event.pk])).status_code
+        == 403
+    )
