@@ -71,6 +71,15 @@ NUL_CHARACTER = (
     "Line {line} holds a NUL character, which text never has. Export the file again as "
     "“CSV UTF-8” (or as .xlsx) and upload it again."
 )
+LINE_TOO_LONG = (
+    "Line {line} is longer than a million characters, which no usage row is. Check that the "
+    "file is a table with one row per line, then upload it again."
+)
+BAD_QUOTES = (
+    "Line {line} has a quote out of place or never closed. A cell with a quote starts and "
+    'ends with one, and a quote inside it is written twice (""). Correct it and upload the '
+    "file again."
+)
 BAD_ROW_SHAPE = (
     "Line {line} cannot be read as the {expected} columns of the header. Check the delimiter, "
     "the quotes and empty lines there, then upload the file again."
@@ -429,15 +438,23 @@ class CheckedReader(io.RawIOBase):
 
         A piece is cut after its last line feed (or, in a file without any, after its last
         carriage return but one), so that no line and no CR LF pair is split between pieces.
+        A line longer than MAX_LINE_CHARS refuses the file (no usage row is that long, and
+        memory stays bounded).
         """
         decoder = codecs.getincrementaldecoder("utf-8")()
         rest = ""
+        lines_before = 0
         for chunk in self.chunks():
             text = rest + decoder.decode(chunk)
             cut = text.rfind("\n") + 1 or text.rfind("\r", 0, len(text) - 1) + 1
             rest = text[cut:]
+            if len(rest) > MAX_LINE_CHARS:
+                line = lines_before + text.count("\n", 0, cut) + 1
+                raise FileRefused.single(LINE_TOO_LONG.format(line=line), line=line)
             if cut:
-                yield text[:cut]
+                piece = text[:cut]
+                lines_before += piece.count("\n")
+                yield piece
         if rest:
             yield rest if rest.endswith(("\n", "\r")) else rest + "\n"
 
@@ -455,31 +472,93 @@ class RowBlock:
 
 
 BLOCK_ROWS = 20_000
+# No usage row comes near these: a longer line, or quoted cell, is not a table of usage.
+MAX_LINE_CHARS = 1024 * 1024
+MAX_QUOTED_CHARS = 16 * 1024 * 1024
 
 
 def csv_blocks(reader: CheckedReader, delimiter: str, width: int) -> Iterator[RowBlock]:
     """Yield the data rows of a checked CSV stream (after its header) in blocks.
 
-    Text without quotes or lone carriage returns, which is what telemetry exports mostly
-    are, is cut into lines and cells with `str.split`: for such text that gives exactly the
-    csv module's cells, about twice as fast. From the first piece of text with a quote or a
-    lone carriage return on, the csv module reads the rest. A row with another number of cells
-    than the header refuses the file.
+    Each piece of text (`CheckedReader.texts`) without quotes or lone carriage returns, which
+    is what telemetry exports mostly are, is cut into lines and cells with `str.split`: for
+    such text that gives exactly the csv module's cells, about twice as fast. A piece with
+    either is read by the csv module in strict mode, joined with the next pieces while a quoted
+    cell is still open at its end. A row with another number of cells than the header, or a
+    quote out of place, refuses the file. Lines are the file's lines (a quoted cell may span
+    several).
     """
-    texts = reader.texts()
-    line = 1  # the line of the next row; the header is line 1
-    for text in texts:
+    line = 1  # the file's line where the next piece starts; the header is line 1
+    pending = ""
+    for text in reader.texts():
+        if pending:
+            text = pending + text
         plain = text.replace("\r\n", "\n") if "\r" in text else text
-        if width < 2 or '"' in plain or "\r" in plain:
-            yield from _csv_module_blocks(itertools.chain([text], texts), delimiter, width, line)
-            return
-        lines = plain.split("\n")
-        lines.pop()  # the piece ends with a line break
-        if line == 1:
-            del lines[0]
-            line = 2
-        yield from _plain_blocks(lines, delimiter, width, line)
-        line += len(lines)
+        if width >= 2 and '"' not in plain and "\r" not in plain:
+            pending = ""
+            lines = plain.split("\n")
+            lines.pop()  # the piece ends with a line break
+            first = line
+            if line == 1:
+                del lines[0]
+                first = 2
+            yield from _plain_blocks(lines, delimiter, width, first)
+            line = first + len(lines)
+            continue
+        quoted_cells = _all_quoted_cells(plain, delimiter, width)
+        if quoted_cells is not None:
+            pending = ""
+            first = line
+            if line == 1:
+                del quoted_cells[:width]
+                first = 2
+            rows = len(quoted_cells) // width
+            yield from _cell_blocks(quoted_cells, rows, width, first)
+            line = first + rows
+            continue
+        try:
+            rows, lines, next_line = _csv_module_rows(text, delimiter, width, line)
+        except _QuoteOpenAtEnd:
+            if len(text) > MAX_QUOTED_CHARS:
+                raise FileRefused.single(BAD_QUOTES.format(line=line), line=line) from None
+            pending = text  # a quoted cell goes on in the next piece
+            continue
+        pending = ""
+        for start in range(0, len(rows), BLOCK_ROWS):
+            part = rows[start : start + BLOCK_ROWS]
+            yield RowBlock(lines[start : start + BLOCK_ROWS], list(zip(*part, strict=True)))
+        line = next_line
+    if pending:
+        # The file ends inside a quoted cell: its line is named.
+        _csv_module_rows(pending, delimiter, width, line, at_end=True)
+
+
+def _all_quoted_cells(plain: str, delimiter: str, width: int) -> list[str] | None:
+    """Return the cells, row after row, of a piece whose every cell is quoted and holds no
+    quote itself (what "quote all" exports write), or None for any other piece.
+
+    Such a line is `"a","b","c"`. Checked: every line starts and ends with a quote (each line
+    break sits in `"\n"`) and has `width - 1` times `","`; splitting gives `width` cells per
+    line; and the piece has no quotes but these, so no cell holds a quote, and each `","` is
+    a real separator.
+    """
+    separator = f'"{delimiter}"'
+    if width < 2 or "\r" in plain or not plain.startswith('"') or not plain.endswith('"\n'):
+        return None
+    lines = plain.split("\n")
+    lines.pop()
+    if (
+        plain.count('"\n"') != len(lines) - 1
+        or plain.count('"') != 2 * width * len(lines)
+        or set(map(str.count, lines, itertools.repeat(separator))) != {width - 1}
+    ):
+        return None
+    cells = plain[1:-2].replace('"\n"', separator).split(separator)
+    return cells if len(cells) == width * len(lines) else None
+
+
+class _QuoteOpenAtEnd(Exception):
+    """A piece of text ends inside a quoted cell (which may go on in the next piece)."""
 
 
 def _plain_blocks(
@@ -493,38 +572,49 @@ def _plain_blocks(
             BAD_ROW_SHAPE.format(line=first_line + bad, expected=width), line=first_line + bad
         )
     cells = delimiter.join(lines).split(delimiter)
-    for start in range(0, len(lines), BLOCK_ROWS):
-        end = min(start + BLOCK_ROWS, len(lines))
+    yield from _cell_blocks(cells, len(lines), width, first_line)
+
+
+def _cell_blocks(cells: list[str], rows: int, width: int, first_line: int) -> Iterator[RowBlock]:
+    """Yield `rows` rows of `width` cells, laid out row after row in `cells`, as blocks."""
+    for start in range(0, rows, BLOCK_ROWS):
+        end = min(start + BLOCK_ROWS, rows)
         yield RowBlock(
             range(first_line + start, first_line + end),
             [cells[start * width + column : end * width : width] for column in range(width)],
         )
 
 
-def _csv_module_blocks(
-    texts: Iterator[str], delimiter: str, width: int, line: int
-) -> Iterator[RowBlock]:
-    """Yield the rows of `texts` read by the csv module (quoted cells, any line endings)."""
-    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-    lines = itertools.chain.from_iterable(io.StringIO(text, newline="") for text in texts)
-    records = csv.reader(lines, delimiter=delimiter)
+def _csv_module_rows(
+    text: str, delimiter: str, width: int, line: int, *, at_end: bool = False
+) -> tuple[list[list[str]], list[int], int]:
+    """Read `text` (starting at the file's line `line`) with the csv module in strict mode.
+
+    Return its data rows, the line each starts on, and the line where the next text starts.
+    Raise _QuoteOpenAtEnd when the text ends inside a quoted cell, unless `at_end`.
+    """
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_QUOTED_CHARS))
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    consumed = 0
     try:
-        if line == 1:
-            next(records, None)
-            line = 2
-        while rows := list(itertools.islice(records, BLOCK_ROWS)):
-            if set(map(len, rows)) - {width}:
-                bad = next(i for i, cells in enumerate(rows) if len(cells) != width)
+        for cells in records:
+            start, consumed = line + consumed, records.line_num
+            if start == 1:
+                continue  # the header
+            if len(cells) != width:
                 raise FileRefused.single(
-                    BAD_ROW_SHAPE.format(line=line + bad, expected=width), line=line + bad
+                    BAD_ROW_SHAPE.format(line=start, expected=width), line=start
                 )
-            yield RowBlock(range(line, line + len(rows)), list(zip(*rows, strict=True)))
-            line += len(rows)
-    except csv.Error:
-        # Only a cell over the csv module's size limit gets here (64 MB, far above any rule).
-        raise FileRefused.single(
-            BAD_ROW_SHAPE.format(line=line, expected=width), line=line
-        ) from None
+            rows.append(cells)
+            lines.append(start)
+    except csv.Error as error:
+        if "unexpected end of data" in str(error) and not at_end:
+            raise _QuoteOpenAtEnd from None
+        at = line + consumed  # where the record being read starts
+        raise FileRefused.single(BAD_QUOTES.format(line=at), line=at) from None
+    return rows, lines, line + consumed
 
 
 def cell_text(value: object) -> str:

@@ -36,12 +36,16 @@ def reference(content: bytes, delimiter: str = ",") -> list[tuple[int, list[str]
 
 
 @st.composite
-def plain_files(draw: st.DrawFn) -> tuple[bytes, str, int, int | None]:
-    """Draw a quote-free CSV file; maybe one row has a cell too few (its line is returned)."""
+def csv_files(draw: st.DrawFn) -> tuple[bytes, str, int, int | None]:
+    """Draw a CSV file, quote-free or with every cell quoted (as "quote all" exports write);
+    maybe one row has a cell too few (its line is returned)."""
     width = draw(st.integers(2, 5))
     delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    quote_all = draw(st.booleans())
+    # Quoted cells may hold the delimiter and, now and then, a quote (written twice).
+    forbidden = "\r\n\x00" + ("" if quote_all else f'"{delimiter}')
     cell = st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters=f'"\r\n\x00{delimiter}'),
+        st.characters(blacklist_categories=("Cs",), blacklist_characters=forbidden),
         max_size=12,
     )
     rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=40))
@@ -50,17 +54,23 @@ def plain_files(draw: st.DrawFn) -> tuple[bytes, str, int, int | None]:
         # A cell too few; not an empty line, which at the end of a file is ignored.
         rows[short] = rows[short][:-1]
         rows[short][0] = rows[short][0] or "x"
+
+    def line(cells: list[str]) -> str:
+        if quote_all:
+            cells = ['"' + cell.replace('"', '""') + '"' for cell in cells]
+        return delimiter.join(cells)
+
     ending = draw(st.sampled_from(["\n", "\r\n"]))
-    header = delimiter.join(f"c{number}" for number in range(width))
-    text = ending.join([header, *(delimiter.join(row) for row in rows)])
+    header = line([f"c{number}" for number in range(width)])
+    text = ending.join([header, *(line(row) for row in rows)])
     text += draw(st.sampled_from(["", ending]))
     return text.encode(), delimiter, width, None if short is None else short + 2
 
 
 class TestCsvBlocks:
     @settings(max_examples=300, deadline=None)
-    @given(file=plain_files(), chunk=st.integers(4, 80), block_rows=st.integers(1, 7))
-    def test_quote_free_text_gives_the_csv_modules_cells_and_lines(
+    @given(file=csv_files(), chunk=st.integers(4, 80), block_rows=st.integers(1, 7))
+    def test_quote_free_and_all_quoted_text_give_the_csv_modules_cells_and_lines(
         self, file, chunk, block_rows
     ) -> None:
         content, delimiter, width, short_line = file
@@ -85,9 +95,43 @@ class TestCsvBlocks:
         content = ("date,user,feature,count\n" + plain + quoted + plain).encode()
         with mock.patch.object(uf, "CHUNK_BYTES", 256):
             rows = read(content, 4)
-        assert rows == reference(content)
+        assert [cells for _line, cells in rows] == [cells for _line, cells in reference(content)]
         assert rows[50] == (52, ["2025-03-02", "Doe, Jane", "reports", "2"])
         assert rows[51] == (53, ["2025-03-03", 'line\none "x"', "", "3"])
+        # Lines are the file's: the cell with a line break spans lines 53 and 54.
+        assert rows[52] == (55, ["2025-03-01", "user0", "reports", "1"])
+        assert rows[-1][0] == 104
+
+    def test_a_quoted_cell_across_pieces_of_text(self) -> None:
+        long_cell = "x" * 300
+        content = f'date,user,feature\n2025-03-01,u1,"{long_cell}\n{long_cell}"\n2025-03-02,u2,r\n'
+        with mock.patch.object(uf, "CHUNK_BYTES", 64):
+            rows = read(content.encode(), 3)
+        assert rows == [
+            (2, ["2025-03-01", "u1", f"{long_cell}\n{long_cell}"]),
+            (4, ["2025-03-02", "u2", "r"]),
+        ]
+
+    @pytest.mark.parametrize(
+        ("content", "line"),
+        [
+            # Never closed: the rest of the file would silently become one cell.
+            ('date,user,feature\n2025-03-01,ann,"f\n2025-03-02,bob,g\n', 2),
+            ('date,user\n2025-03-01,ann\n2025-03-02,"bob"x\n', 3),
+        ],
+        ids=["unclosed", "text-after-closing-quote"],
+    )
+    def test_a_quote_out_of_place_refuses_the_file(self, content, line) -> None:
+        width = content.split("\n")[0].count(",") + 1
+        with pytest.raises(uf.FileRefused) as refused:
+            read(content.encode(), width)
+        assert refused.value.errors[0].message == uf.BAD_QUOTES.format(line=line)
+
+    def test_a_line_of_more_than_a_million_characters_refuses_the_file(self) -> None:
+        content = b"date,user\n2025-03-01,ann\n2025-03-02," + b"b" * 1_100_000 + b"\n"
+        with pytest.raises(uf.FileRefused) as refused:
+            read(content, 2)
+        assert refused.value.errors[0].message == uf.LINE_TOO_LONG.format(line=3)
 
     def test_a_quoted_header_and_crlf_endings(self) -> None:
         content = b'"date","user"\r\n"2025-03-01","u1"\r\n2025-03-02,u2\r\n'
