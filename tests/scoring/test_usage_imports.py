@@ -426,6 +426,25 @@ class TestBlocks:
             for day, user, feature, count in rows
         )
 
+    def test_accounts_met_late_in_a_workspace_file_are_looked_up_mid_copy(self, workspace) -> None:
+        # On PostgreSQL each new account pauses the COPY for its lookup, then it resumes.
+        projects = {
+            f"ACC-{n}": ProjectFactory(
+                account__workspace=workspace, account__external_id=f"ACC-{n}"
+            )
+            for n in range(6)
+        }
+        rows = [f"2025-03-01,user{n},ACC-{min(n // 4, 5)}\n" for n in range(30)]
+        usage_import = run(
+            None, ("date,user,account\n" + "".join(rows)).encode(), workspace=workspace
+        )
+        assert usage_import.state == UsageImportState.DONE and usage_import.project_count == 6
+        counts = {
+            external_id: UsageEvent.objects.filter(project=project).count()
+            for external_id, project in projects.items()
+        }
+        assert counts == {"ACC-0": 4, "ACC-1": 4, "ACC-2": 4, "ACC-3": 4, "ACC-4": 4, "ACC-5": 10}
+
     def test_a_workbook_reports_its_progress_block_by_block(self, project) -> None:
         rows = [["date", "user"]] + [[datetime.date(2025, 3, 1), f"user{n}"] for n in range(40)]
         content = xlsx(rows)
