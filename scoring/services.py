@@ -285,6 +285,8 @@ INTERNAL_ERROR = (
     "if it happens again, contact your administrator."
 )
 NOT_AWAITING = "This import has already started, so its columns can no longer change."
+# An import confirmed this long ago that no worker has started is queued again.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
 NOT_STARTED = "This upload was never imported. Cancel it from its page to discard the file."
 STILL_RUNNING = (
     "This import is still running. Wait until it has finished (this page shows when), then "
@@ -470,8 +472,6 @@ def usage_import_start(
     *, usage_import: UsageImport, mapping: Mapping[str, int | None]
 ) -> UsageImport:
     """Confirm the column mapping and queue the import for processing."""
-    from scoring.tasks import usage_import_process_task
-
     usage_import = UsageImport.objects.select_for_update().get(pk=usage_import.pk)
     if not usage_import.awaiting_confirmation:
         raise ValidationError(NOT_AWAITING)
@@ -495,8 +495,38 @@ def usage_import_start(
     usage_import.queued_at = timezone.now()
     usage_import.full_clean(validate_constraints=False)
     usage_import.save()
-    usage_import_process_task.delay_on_commit(usage_import.pk)
+    transaction.on_commit(partial(_publish_import, usage_import.pk))
     return usage_import
+
+
+def _publish_import(usage_import_id: int) -> None:
+    """Queue an import's processing; with the broker down, leave it for the periodic requeue."""
+    from scoring.tasks import usage_import_process_task
+
+    try:
+        usage_import_process_task.delay(usage_import_id)
+    except (BrokerError, RedisError, OSError) as error:
+        logger.warning(
+            "Could not enqueue usage import %s (%s); the periodic requeue will queue it again.",
+            usage_import_id,
+            type(error).__name__,
+        )
+
+
+def usage_imports_requeue(*, older_than: datetime.timedelta = REQUEUE_AFTER) -> int:
+    """Queue again the imports confirmed a while ago that no worker has started.
+
+    Their task was lost (the broker was down when the columns were confirmed, or the message
+    went missing); processing twice is harmless. Return how many were queued.
+    """
+    stalled = UsageImport.objects.filter(
+        state=UsageImportState.PENDING,
+        queued_at__lt=timezone.now() - older_than,
+    ).values_list("pk", flat=True)
+    ids = list(stalled)
+    for usage_import_id in ids:
+        _publish_import(usage_import_id)
+    return len(ids)
 
 
 def _own_account_column(header: list[str], mapping: Mapping[str, int | None]) -> int | None:

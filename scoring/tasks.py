@@ -51,3 +51,10 @@ def usage_import_process_task(usage_import_id: int) -> None:
 def expire_usage_uploads() -> int:
     """Discard uploads nobody confirmed within USAGE_UPLOAD_EXPIRY_HOURS; return how many."""
     return services.usage_uploads_expire()
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_usage_imports() -> int:
+    """Queue again imports confirmed over ten minutes ago that no worker started; return how
+    many."""
+    return services.usage_imports_requeue()

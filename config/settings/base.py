@@ -179,6 +179,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
     "expire-usage-uploads": {"task": "scoring.tasks.expire_usage_uploads", "schedule": 60 * 60},
+    "requeue-stalled-usage-imports": {
+        "task": "scoring.tasks.requeue_stalled_usage_imports",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
 }
 
 # --- Scoring -------------------------------------------------------------------------------

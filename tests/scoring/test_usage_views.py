@@ -340,6 +340,54 @@ class TestExpiringUploads:
         assert set(UsageImport.objects.values_list("pk", flat=True)) == {fresh.pk, done.pk}
 
 
+class TestLostTasks:
+    def _confirmed(self, client, project, callbacks) -> UsageImport:
+        upload(
+            client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann\n",
+        )
+        usage_import = UsageImport.objects.get()
+        with callbacks(execute=True):
+            response = client.post(
+                reverse("scoring:usage_import_start", args=[usage_import.pk]),
+                {"date": "0", "user": "1"},
+            )
+        assert response.status_code == 302
+        usage_import.refresh_from_db()
+        return usage_import
+
+    def test_confirming_with_the_broker_down_succeeds_and_waits(
+        self, consultant_client, project, broker_down, caplog, django_capture_on_commit_callbacks
+    ) -> None:
+        import logging
+
+        with caplog.at_level(logging.WARNING, logger="scoring.services"):
+            usage_import = self._confirmed(
+                consultant_client, project, django_capture_on_commit_callbacks
+            )
+        assert "the periodic requeue will queue it again" in caplog.text
+        assert usage_import.state == UsageImportState.PENDING and usage_import.queued_at
+
+    def test_an_import_whose_task_was_lost_is_queued_again(
+        self, consultant_client, project, monkeypatch, django_capture_on_commit_callbacks
+    ) -> None:
+        from scoring import services
+
+        with monkeypatch.context() as lost:
+            lost.setattr(services, "_publish_import", lambda usage_import_id: None)
+            usage_import = self._confirmed(
+                consultant_client, project, django_capture_on_commit_callbacks
+            )
+        assert services.usage_imports_requeue() == 0  # confirmed just now: a worker may be busy
+        UsageImport.objects.filter(pk=usage_import.pk).update(
+            queued_at=timezone.now() - datetime.timedelta(minutes=11)
+        )
+        assert services.usage_imports_requeue() == 1
+        usage_import.refresh_from_db()
+        assert usage_import.state == UsageImportState.DONE and usage_import.imported_rows == 1
+
+
 class TestProgress:
     def test_a_running_import_polls_and_shows_its_progress(self, viewer_client, project) -> None:
         usage_import = UsageImportFactory(project=project, state=UsageImportState.PROCESSING)
