@@ -258,6 +258,9 @@ class UsageImport(WorkspaceOwned):
     total_rows = models.PositiveIntegerField(default=0)
     imported_rows = models.PositiveIntegerField(default=0)
     project_count = models.PositiveIntegerField(default=0)
+    # The first and last day of the imported rows, to point out imports that overlap.
+    first_day = models.DateField(null=True, blank=True)
+    last_day = models.DateField(null=True, blank=True)
     # Which projects a workspace-wide file's rows went to, so the result can name them.
     projects = models.ManyToManyField(Project, blank=True, related_name="+")
     error_count = models.PositiveIntegerField(default=0)

@@ -677,6 +677,27 @@ def usage_import_progress(*, usage_import: UsageImport) -> int:
     return usage_import.progress
 
 
+def usage_import_overlaps(*, usage_import: UsageImport, limit: int = 5) -> list[UsageImport]:
+    """Return other finished imports that gave one of the import's projects rows of the same
+    days: the same usage imported twice (a copy with other line endings, say) would count
+    its events twice, so the import page points them out."""
+    if usage_import.state != UsageImportState.DONE or usage_import.first_day is None:
+        return []
+    overlapping = (
+        UsageImport.objects.filter(
+            workspace_id=usage_import.workspace_id,
+            state=UsageImportState.DONE,
+            projects__in=usage_import.projects.all(),
+            first_day__lte=usage_import.last_day,
+            last_day__gte=usage_import.first_day,
+        )
+        .exclude(pk=usage_import.pk)
+        .distinct()
+        .order_by("created_at")
+    )
+    return list(overlapping[:limit])
+
+
 @dataclass(frozen=True)
 class Preview:
     header: list[str]

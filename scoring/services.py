@@ -586,6 +586,7 @@ def _store_events(usage_import: UsageImport, reporter: _ProgressReporter) -> Usa
     usage_import.total_rows = result.total_rows
     usage_import.imported_rows = result.imported_rows
     usage_import.project_count = len(result.project_ids)
+    usage_import.first_day, usage_import.last_day = result.first_day, result.last_day
     usage_import.errors = []
     usage_import.error_count = 0
     usage_import.finished_at = timezone.now()

@@ -36,6 +36,8 @@ class LoadResult:
     total_rows: int
     imported_rows: int
     project_ids: tuple[int, ...]
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
 
 
 OpenFile = Callable[[], IO[bytes]]
@@ -183,6 +185,8 @@ class _CheckedRows:
     errors: list[uf.RowError] = field(default_factory=list)
     error_count: int = 0
     project_ids: set[int] = field(default_factory=set)
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
 
     def checks(self) -> list[tuple[str, int | None, Check]]:
         """Return each column (in error order) with its position in the file and its rule.
@@ -196,9 +200,16 @@ class _CheckedRows:
             user, message = uf.check_user(raw)
             return (uf.user_key(user, key) if message is None else None), message
 
+        def check_date(raw: str) -> tuple[Any, str | None]:
+            day, message = uf.check_date(raw)
+            if message is None:
+                self.first_day = day if self.first_day is None else min(self.first_day, day)
+                self.last_day = day if self.last_day is None else max(self.last_day, day)
+            return day, message
+
         mapping = self.usage_import.column_mapping
         checks = [
-            ("date", mapping.get("date"), uf.check_date),
+            ("date", mapping.get("date"), check_date),
             ("user", mapping.get("user"), check_user),
             ("feature", mapping.get("feature"), uf.check_feature),
             ("count", mapping.get("count"), uf.check_count),
@@ -291,6 +302,11 @@ class _CheckedRows:
             for cells, cache in zip(columns, caches, strict=True)
         )
 
+    def result(self, imported: int) -> LoadResult:
+        return LoadResult(
+            self.total, imported, tuple(sorted(self.project_ids)), self.first_day, self.last_day
+        )
+
     def refuse_if_failed(self) -> None:
         if self.error_count:
             raise uf.FileRefused(self.errors, count=self.error_count)
@@ -329,7 +345,7 @@ def load_batched(
                 cursor.executemany(insert, batch)
                 imported += len(batch)
     rows.refuse_if_failed()
-    return LoadResult(rows.total, imported, tuple(sorted(rows.project_ids)))
+    return rows.result(imported)
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -434,4 +450,4 @@ def load_postgres(
             events.pause(error)
             raise
     rows.refuse_if_failed()
-    return LoadResult(rows.total, events.count, tuple(sorted(rows.project_ids)))
+    return rows.result(events.count)

@@ -520,3 +520,32 @@ def test_events_are_read_only_in_the_django_admin(admin_client, project) -> None
         admin_client.post(reverse("admin:scoring_usageevent_delete", args=[event.pk])).status_code
         == 403
     )
+
+
+def test_imports_with_rows_of_the_same_days_point_at_each_other(project) -> None:
+    from scoring.selectors import usage_import_overlaps
+
+    def imported(name: str, content: bytes) -> UsageImport:
+        return usage_import_run_now(
+            workspace=project.workspace, project=project, file_name=name, source=io.BytesIO(content)
+        )
+
+    october = imported("oct.csv", b"date,user\n2025-10-01,ann\n2025-10-31,bob\n")
+    # The same rows with Windows line endings: another SHA-256, the same days.
+    copy = imported("oct-copy.csv", b"date,user\r\n2025-10-01,ann\r\n2025-10-31,bob\r\n")
+    november = imported("nov.csv", b"date,user\n2025-11-01,ann\n")
+    assert (october.first_day, october.last_day) == (
+        datetime.date(2025, 10, 1),
+        datetime.date(2025, 10, 31),
+    )
+    assert usage_import_overlaps(usage_import=copy) == [october]
+    assert usage_import_overlaps(usage_import=october) == [copy]
+    assert usage_import_overlaps(usage_import=november) == []
+    other_project = ProjectFactory(account__workspace=project.workspace)
+    elsewhere = usage_import_run_now(
+        workspace=project.workspace,
+        project=other_project,
+        file_name="oct.csv",
+        source=io.BytesIO(b"date,user\n2025-10-01,ann\n"),
+    )
+    assert usage_import_overlaps(usage_import=elsewhere) == []
