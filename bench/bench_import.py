@@ -1,6 +1,8 @@
 """Benchmark: a 1,000,000-row usage import against PostgreSQL's own COPY of the same file.
 
-Run with a PostgreSQL database (it creates, then deletes, a throw-away workspace there):
+Run with a PostgreSQL database kept for benchmarks: it creates, then deletes, a throw-away
+workspace there, and at the end vacuums the events table and rebuilds its BRIN index, which
+locks the table for a moment:
 
     DATABASE_URL=postgres://user@host:5432/adoptready .venv/bin/python bench/bench_import.py
 
