@@ -19,7 +19,13 @@ from readiness.decorators import workspace_view
 from readiness.models import Project
 from readiness.permissions import Action
 from scoring import exports, selectors, services
-from scoring.forms import PortfolioFilterForm, ScoringModelForm, UsageMappingForm, UsageUploadForm
+from scoring.forms import (
+    PortfolioFilterForm,
+    ScoringModelForm,
+    UsageImportFilterForm,
+    UsageMappingForm,
+    UsageUploadForm,
+)
 from scoring.models import UsageImport, UsageImportState
 
 
@@ -138,7 +144,29 @@ def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpR
     return response
 
 
+# --- Usage imports ------------------------------------------------------------------------
+
 RECENT_WORKSPACE_IMPORTS = 20
+USAGE_IMPORTS_PAGE_SIZE = 25
+
+
+@workspace_view()
+def usage_import_list(request: HttpRequest) -> HttpResponse:
+    """List every import of the workspace, or those that fed one project (`?project=<id>`)."""
+    form = UsageImportFilterForm(request.GET, workspace=request.workspace)
+    project = form.chosen_project()
+    imports = selectors.usage_import_list(workspace=request.workspace, project=project)
+    page = Paginator(imports, USAGE_IMPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scoring/usage_import_list.html",
+        {
+            "project": project,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number),
+            "ignored": form.ignored(),
+        },
+    )
 
 
 def _upload(request: HttpRequest, project: Project | None) -> HttpResponse | UsageUploadForm:
@@ -243,7 +271,7 @@ def usage_import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
     messages.success(request, _deleted_message(usage_import))
     if usage_import.project_id:
         return redirect("readiness:project_detail", project_id=usage_import.project_id)
-    return redirect("scoring:workspace_usage_upload")
+    return redirect("scoring:usage_import_list")
 
 
 def _deleted_message(usage_import: UsageImport) -> str:

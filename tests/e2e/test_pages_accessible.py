@@ -73,6 +73,8 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         "/workspace/members/",
         "/workspace/scoring-model/",
         "/usage/upload/",
+        "/usage/imports/",
+        f"/usage/imports/?project={project.pk}",
         f"/usage/imports/{usage_import.pk}/",
         f"/usage/imports/{usage_import.pk}/delete/",
         "/auth/password_change/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -21,7 +22,7 @@ from scoring.models import UsageEvent, UsageImport, UsageImportState
 from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
 from scoring.tasks import expire_usage_uploads
 from scoring.usage_files import progress_cache_key
-from tests.factories import ProjectFactory, UsageImportFactory
+from tests.factories import ProjectFactory, UsageImportFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -365,6 +366,21 @@ class TestProjectPanel:
         assert "Mar 2025" in page and "u.csv" in page
         assert "Upload usage" not in page  # a viewer cannot upload
 
+    def test_recent_imports_include_workspace_wide_files_and_link_to_all(
+        self, viewer_client, workspace, project
+    ) -> None:
+        other = ProjectFactory(account__workspace=workspace)
+        UsageImportFactory(project=project, file_name="own.csv")
+        workspace_wide_import(workspace, [project, other], file_name="everyone.csv")
+        workspace_wide_import(workspace, [other], file_name="not-ours.csv")
+        page = viewer_client.get(
+            reverse("readiness:project_detail", args=[project.pk])
+        ).content.decode()
+        assert "own.csv" in page and "everyone.csv" in page
+        assert "not-ours.csv" not in page
+        link = f"{reverse('scoring:usage_import_list')}?project={project.pk}"
+        assert f'<a href="{link}">All imports of this project</a>' in page
+
     def test_the_page_query_count_does_not_grow_with_usage(self, viewer_client, project) -> None:
         baseline = None
         for month in range(1, 7):
@@ -383,3 +399,166 @@ class TestProjectPanel:
                 self._queries(viewer_client, project)  # the first visit also saves the session
                 baseline = self._queries(viewer_client, project)
         assert self._queries(viewer_client, project) == baseline
+
+
+def workspace_wide_import(workspace, projects, **kwargs) -> UsageImport:
+    """Return a finished workspace-wide import whose rows went to `projects`."""
+    usage_import = UsageImportFactory(
+        project=None,
+        workspace=workspace,
+        state=UsageImportState.DONE,
+        project_count=len(projects),
+        **kwargs,
+    )
+    usage_import.projects.set(projects)
+    return usage_import
+
+
+def listed_files(client, query: str = "") -> list[str]:
+    """Return the file names the list of imports shows, in their order."""
+    page = client.get(reverse("scoring:usage_import_list") + query)
+    assert page.status_code == 200
+    return re.findall(
+        r'class="fw-semibold text-break" href="[^"]+">([^<]+)</a>', page.content.decode()
+    )
+
+
+class TestImportList:
+    def _imports(self, project, count: int) -> list[UsageImport]:
+        start = timezone.now() - datetime.timedelta(days=count)
+        imports = []
+        for number in range(count):
+            imports.append(
+                UsageImportFactory(
+                    project=project,
+                    file_name=f"f{number:02d}.csv",
+                    created_at=start + datetime.timedelta(days=number),
+                )
+            )
+        return imports
+
+    @pytest.mark.parametrize("role", [Role.ADMIN, Role.CONSULTANT, Role.CSM, Role.VIEWER])
+    def test_every_member_reaches_the_list_from_the_top_bar(
+        self, client_for, workspace, project, role
+    ) -> None:
+        UsageImportFactory(project=project, file_name="march.csv")
+        client = client_for(workspace, role)
+        home = client.get(reverse("readiness:project_list")).content.decode()
+        assert f'href="{reverse("scoring:usage_import_list")}">Usage</a>' in home
+        assert listed_files(client) == ["march.csv"]
+
+    def test_imports_are_listed_newest_first_25_to_a_page(self, viewer_client, project) -> None:
+        self._imports(project, 30)
+        assert listed_files(viewer_client) == [f"f{n:02d}.csv" for n in range(29, 4, -1)]
+        assert listed_files(viewer_client, "?page=2") == [f"f{n:02d}.csv" for n in range(4, -1, -1)]
+        page = viewer_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert "Page 1 of 2 · 30 imports" in page and 'href="?page=2"' in page
+
+    @pytest.mark.parametrize(
+        ("page", "first"), [("abc", "f29.csv"), ("0", "f04.csv"), ("99", "f04.csv")]
+    )
+    def test_a_bad_page_number_shows_a_page_instead_of_an_error(
+        self, viewer_client, project, page, first
+    ) -> None:
+        self._imports(project, 30)
+        assert listed_files(viewer_client, f"?page={page}")[0] == first
+
+    def test_a_row_names_its_target_state_rows_and_uploader(
+        self, viewer_client, workspace, project
+    ) -> None:
+        uploader = UserFactory(first_name="Alma", last_name="Admin")
+        UsageImportFactory(
+            project=project,
+            state=UsageImportState.DONE,
+            imported_rows=1200,
+            uploaded_by=uploader,
+        )
+        others = [ProjectFactory(account__workspace=workspace) for _ in range(3)]
+        workspace_wide_import(workspace, others, file_name="all.csv")
+        page = viewer_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert f"{project.account.name} — {project.name}" in page
+        assert "Workspace-wide → 3 projects" in page
+        assert '<span class="badge text-bg-success">Done</span>' in page
+        assert "by Alma Admin" in page
+
+    def test_the_project_filter_lists_the_imports_that_fed_it(
+        self, viewer_client, workspace, project
+    ) -> None:
+        other = ProjectFactory(account__workspace=workspace)
+        UsageImportFactory(project=project, file_name="own.csv")
+        UsageImportFactory(project=other, file_name="other.csv")
+        workspace_wide_import(workspace, [project, other], file_name="both.csv")
+        workspace_wide_import(workspace, [other], file_name="other-only.csv")
+        query = f"?project={project.pk}"
+        assert sorted(listed_files(viewer_client, query)) == ["both.csv", "own.csv"]
+        page = viewer_client.get(reverse("scoring:usage_import_list") + query).content.decode()
+        assert f"Usage imports of {project.name}" in page
+
+    def test_a_foreign_or_unknown_project_is_ignored_with_the_same_message(
+        self, viewer_client, project, other_workspace
+    ) -> None:
+        UsageImportFactory(project=project, file_name="own.csv")
+        foreign = ProjectFactory(account__workspace=other_workspace)
+        UsageImportFactory(project=foreign, file_name="foreign.csv")
+        for value in (str(foreign.pk), "987654321", "abc"):
+            page = viewer_client.get(f"{reverse('scoring:usage_import_list')}?project={value}")
+            body = page.content.decode()
+            assert page.status_code == 200
+            assert (
+                f"“{value}” is not a project of this workspace, so it was ignored: "
+                "all imports are listed." in body
+            )
+            assert listed_files(viewer_client, f"?project={value}") == ["own.csv"]
+            assert foreign.name not in body
+
+    @pytest.mark.parametrize("filtered", [False, True])
+    def test_the_query_count_does_not_grow_with_the_imports(
+        self, viewer_client, workspace, project, filtered
+    ) -> None:
+        query = f"?project={project.pk}" if filtered else ""
+        url = reverse("scoring:usage_import_list") + query
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as context:
+                assert viewer_client.get(url).status_code == 200
+            return len(context)
+
+        viewer_client.get(url)  # the first visit also saves the session
+        for _ in range(2):
+            UsageImportFactory(project=project, uploaded_by=UserFactory())
+            workspace_wide_import(
+                workspace, [project, ProjectFactory(account__workspace=workspace)]
+            )
+        few = queries()
+        for number in range(12):
+            UsageImportFactory(
+                project=ProjectFactory(account__workspace=workspace) if number % 2 else project,
+                uploaded_by=UserFactory(),
+                state=UsageImportState.DONE,
+            )
+            workspace_wide_import(
+                workspace, [project, ProjectFactory(account__workspace=workspace)]
+            )
+        assert queries() == few
+
+    @pytest.mark.parametrize(("role", "shown"), [(Role.CONSULTANT, True), (Role.CSM, False)])
+    def test_importers_get_the_workspace_wide_upload(
+        self, client_for, workspace, role, shown
+    ) -> None:
+        page = client_for(workspace, role).get(reverse("scoring:usage_import_list"))
+        assert ("Upload a workspace-wide file" in page.content.decode()) is shown
+
+    def test_the_upload_page_links_to_the_whole_list(self, consultant_client) -> None:
+        page = consultant_client.get(reverse("scoring:workspace_usage_upload")).content.decode()
+        assert f'<a href="{reverse("scoring:usage_import_list")}">All imports</a>' in page
+
+    @pytest.mark.parametrize("role", [Role.CSM, Role.VIEWER])
+    def test_the_breadcrumb_of_an_import_opens_for_every_member(
+        self, client_for, workspace, role
+    ) -> None:
+        usage_import = workspace_wide_import(workspace, [])
+        client = client_for(workspace, role)
+        page = client.get(reverse("scoring:usage_import_detail", args=[usage_import.pk]))
+        crumb = re.search(r'<a href="([^"]+)">Usage imports</a>', page.content.decode())
+        assert crumb is not None
+        assert client.get(crumb.group(1)).status_code == 200
