@@ -292,5 +292,5 @@ def usage_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(
         request,
         "scoring/_usage_import_status.html",
-        {"usage_import": usage_import, "progress": progress},
+        {"usage_import": usage_import, "progress": progress, "poll": True},
     )

@@ -280,6 +280,31 @@ class TestProgress:
         body = response.content.decode()
         assert "42 %" in body and 'hx-trigger="every 1s"' in body
 
+    def test_each_poll_brings_the_state_badge_of_the_page_along(
+        self, viewer_client, project
+    ) -> None:
+        usage_import = UsageImportFactory(
+            project=project, state=UsageImportState.PROCESSING, queued_at=timezone.now()
+        )
+        page = viewer_client.get(
+            reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        ).content.decode()
+        assert page.count('id="import-state"') == 1
+        assert '<span id="import-state"><span class="badge text-bg-primary">Processing' in page
+
+        UsageImport.objects.filter(pk=usage_import.pk).update(
+            state=UsageImportState.DONE, imported_rows=3
+        )
+        fragment = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk]), HTTP_HX_REQUEST="true"
+        ).content.decode()
+        assert "Imported 3 rows" in fragment
+        assert re.search(
+            r'<span id="import-state" hx-swap-oob="true">\s*'
+            r'<span class="badge text-bg-success">Done</span>\s*</span>',
+            fragment,
+        )
+
     def test_a_finished_import_stops_polling_and_lists_its_errors(
         self, viewer_client, project
     ) -> None:
