@@ -223,10 +223,21 @@ def usage_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "scoring/usage_import_detail.html", context)
 
 
+ALREADY_STARTED = "This import had already started, so nothing changed: its state is shown below."
+
+
+def _already_started(request: HttpRequest, usage_import: UsageImport) -> HttpResponse:
+    """Answer a second start (a second click while the first one runs) with the import's page."""
+    messages.info(request, ALREADY_STARTED)
+    return redirect("scoring:usage_import_detail", import_id=usage_import.pk)
+
+
 @workspace_view(Action.IMPORT_USAGE)
 @require_POST
 def usage_import_start(request: HttpRequest, import_id: int) -> HttpResponse:
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
+    if not usage_import.awaiting_confirmation:
+        return _already_started(request, usage_import)
     form = UsageMappingForm(
         request.POST, header=usage_import.header, workspace_wide=usage_import.is_workspace_wide
     )
@@ -234,6 +245,9 @@ def usage_import_start(request: HttpRequest, import_id: int) -> HttpResponse:
         try:
             services.usage_import_start(usage_import=usage_import, mapping=form.mapping())
         except ValidationError as error:
+            usage_import.refresh_from_db()
+            if not usage_import.awaiting_confirmation:  # started by a request at the same time
+                return _already_started(request, usage_import)
             form.add_error(None, error)
         else:
             return redirect("scoring:usage_import_detail", import_id=usage_import.pk)

@@ -111,3 +111,16 @@ def test_the_state_badge_follows_the_polled_status(consultant_page) -> None:
     page.get_by_text("Imported 2 rows.").wait_for()
     badge.get_by_text("Done").wait_for()
     assert errors == []
+
+
+def test_the_import_button_says_it_is_busy_once_clicked(consultant_page) -> None:
+    page, project_url, project, errors = consultant_page
+    usage_import = UsageImportFactory(project=project)
+    page.goto(project_url.split("/projects/")[0] + f"/usage/imports/{usage_import.pk}/")
+    # Keep the page where it is once the button has reacted, to look at it.
+    page.evaluate("window.addEventListener('submit', (event) => event.preventDefault())")
+    page.get_by_role("button", name="Import", exact=True).click()
+    busy = page.get_by_role("button", name="Importing…")
+    assert busy.is_disabled()
+    assert page.get_by_role("button", name="Cancel and discard the file").is_disabled()
+    assert errors == []

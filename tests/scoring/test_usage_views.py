@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from readiness.models import Role
 from scoring import usage_files as uf
+from scoring import views
 from scoring.models import UsageEvent, UsageImport, UsageImportState
 from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
 from scoring.tasks import expire_usage_uploads
 from scoring.usage_files import progress_cache_key
+from scoring.views import ALREADY_STARTED
 from tests.factories import ProjectFactory, UsageImportFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +81,44 @@ class TestUploadFlow:
         assert "The file has no “user” column." in response.content.decode()
         usage_import.refresh_from_db()
         assert usage_import.awaiting_confirmation
+
+    def test_a_second_click_on_import_goes_to_the_import_page(
+        self, consultant_client, project, django_capture_on_commit_callbacks
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann\n",
+        )
+        usage_import = UsageImport.objects.get()
+        start = reverse("scoring:usage_import_start", args=[usage_import.pk])
+        mapping = {"date": "0", "user": "1"}
+        with django_capture_on_commit_callbacks(execute=True):
+            consultant_client.post(start, mapping)
+
+        response = consultant_client.post(start, mapping)
+        detail = reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        assert response.status_code == 302 and response["Location"] == detail
+        page = consultant_client.get(detail).content.decode()
+        assert ALREADY_STARTED in page and "Imported 1 row." in page
+
+    def test_a_click_racing_another_one_goes_to_the_import_page(
+        self, consultant_client, project, monkeypatch
+    ) -> None:
+        usage_import = UsageImportFactory(project=project, header=["date", "user"])
+        stale = UsageImport.objects.get(pk=usage_import.pk)
+        UsageImport.objects.filter(pk=usage_import.pk).update(queued_at=timezone.now())
+        # This request read the upload before the other one confirmed it.
+        monkeypatch.setattr(views.selectors, "usage_import_get", lambda **kwargs: stale)
+        response = consultant_client.post(
+            reverse("scoring:usage_import_start", args=[usage_import.pk]),
+            {"date": "0", "user": "1"},
+            follow=True,
+        )
+        assert response.redirect_chain == [
+            (reverse("scoring:usage_import_detail", args=[usage_import.pk]), 302)
+        ]
+        assert ALREADY_STARTED in response.content.decode()
 
     def test_matching_headers_are_preselected(self, consultant_client, project) -> None:
         upload(
