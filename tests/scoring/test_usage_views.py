@@ -361,6 +361,94 @@ class TestProgress:
         assert "Line 7, column date: Enter a date." in body
         assert "… and 129 more not shown." in body
 
+    def test_identical_problems_are_listed_once_with_their_lines(
+        self, viewer_client, project
+    ) -> None:
+        zero = uf.COUNT_INVALID.format(value="0")
+        errors = [
+            {"line": 3, "column": "count", "message": zero},
+            {"line": 4, "column": "date", "message": uf.DATE_EMPTY},
+            *({"line": line, "column": "count", "message": zero} for line in (5, 9, 12, 14, 20)),
+            {"line": 21, "column": "date", "message": uf.DATE_EMPTY},
+            {"line": 22, "column": "count", "message": uf.COUNT_INVALID.format(value="x")},
+            {"line": 23, "column": "count", "message": zero},
+        ]
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            header=["day", "user", "feature", "times"],
+            column_mapping={"date": 0, "user": 1, "feature": 2, "count": 3, "account": None},
+            errors=errors,
+            error_count=1250,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert re.findall(r"<li>(.*?)</li>", body) == [
+            f"Lines 3, 5, 9, 12, 14 and 2 more, column count (“times” in the file): {zero}",
+            f"Lines 4 and 21, column date (“day” in the file): {uf.DATE_EMPTY}",
+            "Line 22, column count (“times” in the file): " + uf.COUNT_INVALID.format(value="x"),
+        ]
+        assert "1250 problems were found; the first 10 are listed." in body
+        assert "The same problem on several lines is listed once, with its lines." in body
+        assert "… and 1240 more not shown." in body
+
+    def test_a_column_named_as_ours_is_not_named_twice(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 7, "column": "date", "message": uf.DATE_EMPTY}] * 100,
+            error_count=100,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert re.findall(r"<li>(.*?)</li>", body) == [
+            f"Lines 7, 7, 7, 7, 7 and 95 more, column date: {uf.DATE_EMPTY}"
+        ]
+        assert "100 problems were found." in body
+
+    def test_a_column_without_a_name_is_named_by_its_place(self) -> None:
+        usage_import = UsageImport(
+            header=["", "user"],
+            column_mapping={"date": 0, "user": 1},
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+        )
+        assert [group.where for group in usage_import.problem_groups()] == [
+            "Line 2, column date (the file's column 1, which has no name)"
+        ]
+
+    @pytest.mark.parametrize("workspace_wide", [False, True])
+    def test_importers_can_upload_a_corrected_file(
+        self, consultant_client, workspace, project, workspace_wide
+    ) -> None:
+        failed = UsageImportFactory(
+            project=None if workspace_wide else project,
+            workspace=workspace,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+            error_count=1,
+        )
+        page = consultant_client.get(
+            reverse("scoring:usage_import_detail", args=[failed.pk])
+        ).content.decode()
+        upload_url = (
+            reverse("scoring:workspace_usage_upload")
+            if workspace_wide
+            else reverse("scoring:project_usage_upload", args=[project.pk])
+        )
+        assert f'href="{upload_url}">Upload a corrected file</a>' in page
+        assert "Delete this import…" in page
+
+    def test_a_viewer_or_a_finished_import_gets_no_upload_button(
+        self, viewer_client, consultant_client, project
+    ) -> None:
+        failed = UsageImportFactory(project=project, state=UsageImportState.FAILED)
+        done = UsageImportFactory(project=project, state=UsageImportState.DONE)
+        for client, usage_import in ((viewer_client, failed), (consultant_client, done)):
+            page = client.get(reverse("scoring:usage_import_detail", args=[usage_import.pk]))
+            assert "Upload a corrected file" not in page.content.decode()
+
     def test_a_row_of_the_wrong_shape_is_named_once(self, viewer_client, project) -> None:
         message = uf.BAD_ROW_SHAPE.format(line=4, expected=4)
         usage_import = UsageImportFactory(
