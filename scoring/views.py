@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from readiness import selectors as readiness_selectors
 from readiness.decorators import workspace_view
 from readiness.models import Project
-from readiness.permissions import Action
+from readiness.permissions import Action, role_can
 from scoring import exports, selectors, services
 from scoring.forms import (
     PortfolioFilterForm,
@@ -211,7 +211,10 @@ def workspace_usage_upload(request: HttpRequest) -> HttpResponse:
 def usage_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
     context = {"usage_import": usage_import}
-    if usage_import.awaiting_confirmation:
+    # The preview shows the file's raw rows (e-mail addresses and all): only to importers.
+    if usage_import.awaiting_confirmation and role_can(
+        request.membership.role, Action.IMPORT_USAGE
+    ):
         context["preview"] = selectors.usage_import_preview(usage_import=usage_import)
         context["form"] = UsageMappingForm(
             header=usage_import.header,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import io
 import re
 
@@ -477,6 +478,24 @@ class TestPermissions:
             == status
         )
         assert client.get(reverse("scoring:workspace_usage_upload")).status_code == status
+
+    @pytest.mark.parametrize("role", [Role.CSM, Role.VIEWER])
+    def test_only_importers_see_the_raw_rows_of_an_upload(
+        self, client_for, consultant_client, workspace, project, role
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann@x.example\n",
+        )
+        url = reverse("scoring:usage_import_detail", args=[UsageImport.objects.get().pk])
+        assert "ann@x.example" in consultant_client.get(url).content.decode()
+
+        page = html.unescape(client_for(workspace, role).get(url).content.decode())
+        assert "ann@x.example" not in page
+        assert "Preview of the first rows" not in page and "Which column holds what" not in page
+        name = consultant_client.user.get_full_name()
+        assert f"This upload waits for {name} to confirm which column holds what." in page
 
     def test_a_viewer_sees_an_import_but_cannot_start_it(self, viewer_client, project) -> None:
         usage_import = UsageImportFactory(project=project)
