@@ -21,7 +21,12 @@ from readiness.models import Role
 from scoring import usage_files as uf
 from scoring import views
 from scoring.models import UsageEvent, UsageImport, UsageImportState
-from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
+from scoring.services import (
+    STILL_RUNNING,
+    project_recalculate,
+    usage_import_delete,
+    usage_import_run_now,
+)
 from scoring.tasks import expire_usage_uploads
 from scoring.usage_files import progress_cache_key
 from scoring.views import ALREADY_STARTED
@@ -390,9 +395,9 @@ class TestProgress:
             f"Lines 4 and 21, column date (“day” in the file): {uf.DATE_EMPTY}",
             "Line 22, column count (“times” in the file): " + uf.COUNT_INVALID.format(value="x"),
         ]
-        assert "1250 problems were found; the first 10 are listed." in body
+        assert "1,250 problems were found; the first 10 are listed." in body
         assert "The same problem on several lines is listed once, with its lines." in body
-        assert "… and 1240 more not shown." in body
+        assert "… and 1,240 more not shown." in body
 
     def test_a_column_named_as_ours_is_not_named_twice(self, viewer_client, project) -> None:
         usage_import = UsageImportFactory(
@@ -734,3 +739,79 @@ class TestImportList:
         crumb = re.search(r'<a href="([^"]+)">Usage imports</a>', page.content.decode())
         assert crumb is not None
         assert client.get(crumb.group(1)).status_code == 200
+
+
+class TestWording:
+    def test_row_counts_have_thousands_separators_and_the_right_plural(
+        self, consultant_client, workspace, project
+    ) -> None:
+        big = UsageImportFactory(
+            project=project, state=UsageImportState.DONE, imported_rows=200_000, file_name="big.csv"
+        )
+        UsageImportFactory(
+            project=project, state=UsageImportState.DONE, imported_rows=1, file_name="one.csv"
+        )
+        workspace_wide_import(workspace, [project], imported_rows=1_500, file_name="all.csv")
+        detail = consultant_client.get(reverse("scoring:usage_import_detail", args=[big.pk]))
+        assert "Imported 200,000 rows." in detail.content.decode()
+        delete = consultant_client.get(reverse("scoring:usage_import_delete", args=[big.pk]))
+        assert "<strong>200,000 usage rows</strong>" in delete.content.decode()
+        listed = consultant_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert ">200,000</td>" in listed and ">1,500</td>" in listed
+        upload_page = consultant_client.get(reverse("scoring:workspace_usage_upload"))
+        assert ">200,000</td>" in upload_page.content.decode()
+        panel = consultant_client.get(
+            reverse("readiness:project_detail", args=[project.pk])
+        ).content.decode()
+        assert "· 200,000 rows</span>" in panel
+        assert "· 1 row</span>" in panel
+        assert "· 1,500 rows into 1 project</span>" in panel
+
+    def test_problem_counts_have_thousands_separators(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+            error_count=12_345,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert "12,345 problems were found; the first 1 are listed." in body
+        assert "… and 12,344 more not shown." in body
+
+    def test_the_usage_index_has_one_name_on_the_project_page_and_the_report(
+        self, viewer_client, project
+    ) -> None:
+        rows = "date,user,feature\n" + "".join(f"2025-03-31,u{n},reports\n" for n in range(4))
+        usage_import_run_now(
+            workspace=project.workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(rows.encode()),
+        )
+        project_recalculate(project_id=project.pk)
+        for url in (
+            reverse("readiness:project_detail", args=[project.pk]),
+            reverse("scoring:project_report", args=[project.pk]),
+        ):
+            page = viewer_client.get(url).content.decode()
+            assert "<dt>Usage index</dt>" in page and "Usage Index" not in page
+
+    def test_the_preview_keeps_dates_on_one_line_and_shortens_long_names(
+        self, consultant_client, project
+    ) -> None:
+        long_name = "date of the event in the customer's own time zone"
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            f"{long_name},user\n2025-03-01,ann\n".encode(),
+        )
+        page = html.unescape(
+            consultant_client.get(
+                reverse("scoring:usage_import_detail", args=[UsageImport.objects.get().pk])
+            ).content.decode()
+        )
+        assert f'<th scope="col" title="{long_name}">date of the event in the cust…</th>' in page
+        assert '<table class="table table-sm mb-0 preview-table">' in page
+        assert "<td>2025-03-01</td>" in page
