@@ -403,14 +403,16 @@ class TestProgress:
         usage_import = UsageImportFactory(
             project=project,
             state=UsageImportState.FAILED,
-            errors=[{"line": 7, "column": "date", "message": uf.DATE_EMPTY}] * 100,
+            errors=[
+                {"line": line, "column": "date", "message": uf.DATE_EMPTY} for line in range(2, 102)
+            ],
             error_count=100,
         )
         body = viewer_client.get(
             reverse("scoring:usage_import_status", args=[usage_import.pk])
         ).content.decode()
         assert re.findall(r"<li>(.*?)</li>", body) == [
-            f"Lines 7, 7, 7, 7, 7 and 95 more, column date: {uf.DATE_EMPTY}"
+            f"Lines 2, 3, 4, 5, 6 and 95 more, column date: {uf.DATE_EMPTY}"
         ]
         assert "100 problems were found." in body
 
