@@ -1,4 +1,4 @@
-"""Input validation for the scoring model page and the portfolio's filters."""
+"""Input validation for the scoring model page, the portfolio's and the imports' filters."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 from django.conf import settings
 
-from readiness.models import ProjectStatus
+from readiness.models import Project, ProjectStatus, Workspace
 from scoring import engine, selectors
 from scoring import usage_files as uf
 from scoring.models import Band, ScoringModel
@@ -188,7 +188,37 @@ class PortfolioFilterForm(forms.Form):
         ]
 
 
-"""Input validation for usage uploads and their column mapping."""
+"""Input validation for usage uploads, their column mapping and the list of imports."""
+
+
+class UsageImportFilterForm(forms.Form):
+    """The list of imports' one filter, read from the query string: a project of the workspace.
+
+    An unknown id, or one from another workspace, is ignored with a message (as the portfolio
+    does with its filters), and the message is the same for both.
+    """
+
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
+
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = Project.objects.for_workspace(workspace).select_related(
+            "account"
+        )
+
+    def chosen_project(self) -> Project | None:
+        """Return the chosen project, or None when there is none or it was ignored."""
+        self.is_valid()
+        return self.cleaned_data.get("project")
+
+    def ignored(self) -> list[str]:
+        """Return a sentence for the query-string value that was ignored, if any."""
+        if "project" not in self.errors:
+            return []
+        return [
+            f"“{self.data.get('project')}” is not a project of this workspace, so it was "
+            "ignored: all imports are listed."
+        ]
 
 
 COLUMN_HELP = {

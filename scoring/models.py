@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -222,6 +223,42 @@ class UsageImportState(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# How many line numbers a group of identical problems names before "and N more".
+LINES_NAMED = 5
+
+
+@dataclass(frozen=True)
+class ProblemGroup:
+    """Identical problems of a refused file: the same message in the same column, on `lines`."""
+
+    column: str
+    message: str
+    lines: tuple[int, ...] = ()
+    # How the file names the column when the column mapping chose another one ("“day” in the
+    # file"), else empty.
+    file_column: str = ""
+
+    @property
+    def where(self) -> str:
+        """Return where the problems are ("Lines 3, 5 and 9, column date"), or "" for none."""
+        if not self.column:
+            return ""
+        column = f"column {self.column}"
+        if self.file_column:
+            column += f" ({self.file_column})"
+        if not self.lines:
+            return "C" + column[1:]
+        shown = [str(line) for line in self.lines[:LINES_NAMED]]
+        more = len(self.lines) - len(shown)
+        if more:
+            numbers = f"s {', '.join(shown)} and {more} more"
+        elif len(shown) > 1:
+            numbers = f"s {', '.join(shown[:-1])} and {shown[-1]}"
+        else:
+            numbers = f" {shown[0]}"
+        return f"Line{numbers}, {column}"
+
+
 class UsageImport(WorkspaceOwned):
     """An uploaded usage file (CSV or XLSX) for one project, or workspace-wide by account.
 
@@ -312,6 +349,41 @@ class UsageImport(WorkspaceOwned):
     def errors_not_shown(self) -> int:
         """Return how many errors were counted beyond the first ones kept."""
         return max(self.error_count - len(self.errors), 0)
+
+    def problem_groups(self) -> list[ProblemGroup]:
+        """Return the kept errors with identical ones together, in the order first seen.
+
+        Errors of the same column with the same message form one group that names their lines.
+        An error without a column (about the file as a whole, or a row of the wrong shape)
+        names its line in its message, if it has one, and stays on its own.
+        """
+        lines: dict[tuple[str, str] | int, list[int]] = {}
+        firsts: dict[tuple[str, str] | int, dict[str, Any]] = {}
+        for position, error in enumerate(self.errors):
+            column = error.get("column") or ""
+            key: tuple[str, str] | int = (column, error["message"]) if column else position
+            firsts.setdefault(key, error)
+            if column and error.get("line") is not None:
+                lines.setdefault(key, []).append(error["line"])
+        return [
+            ProblemGroup(
+                column=error.get("column") or "",
+                message=error["message"],
+                lines=tuple(lines.get(key, ())),
+                file_column=self._file_column(error.get("column") or ""),
+            )
+            for key, error in firsts.items()
+        ]
+
+    def _file_column(self, column: str) -> str:
+        """Return how the file names `column` when the mapping chose another name, else ""."""
+        index = (self.column_mapping or {}).get(column) if column else None
+        if not isinstance(index, int) or not 0 <= index < len(self.header):
+            return ""
+        name = self.header[index]
+        if not name:
+            return f"the file's column {index + 1}, which has no name"
+        return "" if name == column else f"“{name}” in the file"
 
 
 class EventsBrinIndex(BrinIndex):

@@ -653,11 +653,26 @@ def _report_charts(
 RECENT_IMPORTS = 5
 
 
-def usage_import_list(*, workspace: Workspace) -> QuerySet[UsageImport]:
-    """Return the workspace's usage imports, newest first, with their project and uploader."""
-    return UsageImport.objects.for_workspace(workspace).select_related(
+def _imports_that_fed(imports: QuerySet[UsageImport], project: Project) -> QuerySet[UsageImport]:
+    """Keep the imports of `project` itself and the workspace-wide ones with rows for it."""
+    workspace_wide = UsageImport.objects.filter(projects=project).values("pk")
+    return imports.filter(Q(project=project) | Q(pk__in=workspace_wide))
+
+
+def usage_import_list(
+    *, workspace: Workspace, project: Project | None = None
+) -> QuerySet[UsageImport]:
+    """Return the workspace's usage imports, newest first, with their project and uploader.
+
+    With `project`, only the imports that fed it: its own files, and the workspace-wide files
+    that routed rows to it. One query whatever the number of imports.
+    """
+    imports = UsageImport.objects.for_workspace(workspace).select_related(
         "project", "project__account", "uploaded_by"
     )
+    if project is not None:
+        imports = _imports_that_fed(imports, project)
+    return imports.order_by("-created_at", "-id")
 
 
 def usage_import_get(*, workspace: Workspace, import_id: int) -> UsageImport:
@@ -731,11 +746,14 @@ class UsagePanel:
 
 
 def usage_panel(*, project: Project) -> UsagePanel:
-    """Return what the project page shows about usage: window, monthly series, recent imports."""
+    """Return what the project page shows about usage: window, monthly series, recent imports.
+
+    The recent imports include the workspace-wide files that routed rows to the project.
+    """
     imports = list(
-        UsageImport.objects.filter(
-            workspace_id=project.workspace_id, project=project
-        ).select_related("uploaded_by")[:RECENT_IMPORTS]
+        _imports_that_fed(
+            UsageImport.objects.filter(workspace_id=project.workspace_id), project
+        ).order_by("-created_at", "-id")[:RECENT_IMPORTS]
     )
     return UsagePanel(
         window=usage_window_figures(project_ids=[project.pk])[project.pk],

@@ -27,6 +27,7 @@ urlpatterns = [
         views.project_usage_upload,
         name="project_usage_upload",
     ),
+    path("usage/imports/", views.usage_import_list, name="usage_import_list"),
     path("usage/imports/<int:import_id>/", views.usage_import_detail, name="usage_import_detail"),
     path(
         "usage/imports/<int:import_id>/start/",

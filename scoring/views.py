@@ -17,10 +17,16 @@ from django.views.decorators.http import require_POST
 from readiness import selectors as readiness_selectors
 from readiness.decorators import workspace_view
 from readiness.models import Project
-from readiness.permissions import Action
+from readiness.permissions import Action, role_can
 from scoring import exports, selectors, services
-from scoring.forms import PortfolioFilterForm, ScoringModelForm, UsageMappingForm, UsageUploadForm
-from scoring.models import UsageImportState
+from scoring.forms import (
+    PortfolioFilterForm,
+    ScoringModelForm,
+    UsageImportFilterForm,
+    UsageMappingForm,
+    UsageUploadForm,
+)
+from scoring.models import UsageImport, UsageImportState
 
 
 @workspace_view(Action.MANAGE_WORKSPACE)
@@ -138,7 +144,29 @@ def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpR
     return response
 
 
+# --- Usage imports ------------------------------------------------------------------------
+
 RECENT_WORKSPACE_IMPORTS = 20
+USAGE_IMPORTS_PAGE_SIZE = 25
+
+
+@workspace_view()
+def usage_import_list(request: HttpRequest) -> HttpResponse:
+    """List every import of the workspace, or those that fed one project (`?project=<id>`)."""
+    form = UsageImportFilterForm(request.GET, workspace=request.workspace)
+    project = form.chosen_project()
+    imports = selectors.usage_import_list(workspace=request.workspace, project=project)
+    page = Paginator(imports, USAGE_IMPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "scoring/usage_import_list.html",
+        {
+            "project": project,
+            "page": page,
+            "page_numbers": page.paginator.get_elided_page_range(page.number),
+            "ignored": form.ignored(),
+        },
+    )
 
 
 def _upload(request: HttpRequest, project: Project | None) -> HttpResponse | UsageUploadForm:
@@ -183,7 +211,10 @@ def workspace_usage_upload(request: HttpRequest) -> HttpResponse:
 def usage_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
     context = {"usage_import": usage_import}
-    if usage_import.awaiting_confirmation:
+    # The preview shows the file's raw rows (e-mail addresses and all): only to importers.
+    if usage_import.awaiting_confirmation and role_can(
+        request.membership.role, Action.IMPORT_USAGE
+    ):
         context["preview"] = selectors.usage_import_preview(usage_import=usage_import)
         context["form"] = UsageMappingForm(
             header=usage_import.header,
@@ -195,10 +226,21 @@ def usage_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "scoring/usage_import_detail.html", context)
 
 
+ALREADY_STARTED = "This import had already started, so nothing changed: its state is shown below."
+
+
+def _already_started(request: HttpRequest, usage_import: UsageImport) -> HttpResponse:
+    """Answer a second start (a second click while the first one runs) with the import's page."""
+    messages.info(request, ALREADY_STARTED)
+    return redirect("scoring:usage_import_detail", import_id=usage_import.pk)
+
+
 @workspace_view(Action.IMPORT_USAGE)
 @require_POST
 def usage_import_start(request: HttpRequest, import_id: int) -> HttpResponse:
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
+    if not usage_import.awaiting_confirmation:
+        return _already_started(request, usage_import)
     form = UsageMappingForm(
         request.POST, header=usage_import.header, workspace_wide=usage_import.is_workspace_wide
     )
@@ -206,6 +248,9 @@ def usage_import_start(request: HttpRequest, import_id: int) -> HttpResponse:
         try:
             services.usage_import_start(usage_import=usage_import, mapping=form.mapping())
         except ValidationError as error:
+            usage_import.refresh_from_db()
+            if not usage_import.awaiting_confirmation:  # started by a request at the same time
+                return _already_started(request, usage_import)
             form.add_error(None, error)
         else:
             return redirect("scoring:usage_import_detail", import_id=usage_import.pk)
@@ -243,7 +288,7 @@ def usage_import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
     messages.success(request, _deleted_message(usage_import.file_name, deleted))
     if usage_import.project_id:
         return redirect("readiness:project_detail", project_id=usage_import.project_id)
-    return redirect("scoring:workspace_usage_upload")
+    return redirect("scoring:usage_import_list")
 
 
 def _deleted_message(file_name: str, deleted: services.DeletedImport | None) -> str:
@@ -266,5 +311,5 @@ def usage_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(
         request,
         "scoring/_usage_import_status.html",
-        {"usage_import": usage_import, "progress": progress},
+        {"usage_import": usage_import, "progress": progress, "poll": True},
     )

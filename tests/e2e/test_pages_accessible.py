@@ -50,6 +50,14 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         file_name="usage.csv",
         source=io.BytesIO(b"date,user,feature\n2026-10-01,ann,reports\n2026-10-02,bob,alerts\n"),
     )
+    refused = usage_import_run_now(
+        workspace=workspace,
+        project=project,
+        file_name="usage-refused.csv",
+        source=io.BytesIO(
+            b"date,user,count\n2026-10-01,ann,0\n2026-10-02,bob,0\n2026-10-03,,1\n2026-10-04,cy,0\n"
+        ),
+    )
     client = Client()
     client.force_login(admin)
     cookie = {
@@ -73,7 +81,10 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         "/workspace/members/",
         "/workspace/scoring-model/",
         "/usage/upload/",
+        "/usage/imports/",
+        f"/usage/imports/?project={project.pk}",
         f"/usage/imports/{usage_import.pk}/",
+        f"/usage/imports/{refused.pk}/",
         f"/usage/imports/{usage_import.pk}/delete/",
         "/auth/password_change/",
     ]

@@ -8,11 +8,18 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from readiness.models import Role
-from scoring.models import UsageEvent
+from scoring.models import UsageEvent, UsageImport, UsageImportState
 from tests.e2e.conftest import assert_accessible
-from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, WorkspaceFactory
+from tests.factories import (
+    AccountFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UsageImportFactory,
+    WorkspaceFactory,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -87,4 +94,33 @@ def test_consultant_maps_imports_and_deletes_a_usage_file(
     page.wait_for_url(project_url)
     assert page.get_by_text("“telemetry.csv” and its 3 usage rows were deleted").is_visible()
     assert not UsageEvent.objects.filter(project=project).exists()
+    assert errors == []
+
+
+def test_the_state_badge_follows_the_polled_status(consultant_page) -> None:
+    page, project_url, project, errors = consultant_page
+    usage_import = UsageImportFactory(
+        project=project, state=UsageImportState.PROCESSING, queued_at=timezone.now()
+    )
+    page.goto(project_url.split("/projects/")[0] + f"/usage/imports/{usage_import.pk}/")
+    badge = page.locator("#import-state")
+    assert badge.inner_text() == "Processing"
+    UsageImport.objects.filter(pk=usage_import.pk).update(
+        state=UsageImportState.DONE, imported_rows=2
+    )
+    page.get_by_text("Imported 2 rows.").wait_for()
+    badge.get_by_text("Done").wait_for()
+    assert errors == []
+
+
+def test_the_import_button_says_it_is_busy_once_clicked(consultant_page) -> None:
+    page, project_url, project, errors = consultant_page
+    usage_import = UsageImportFactory(project=project)
+    page.goto(project_url.split("/projects/")[0] + f"/usage/imports/{usage_import.pk}/")
+    # Keep the page where it is once the button has reacted, to look at it.
+    page.evaluate("window.addEventListener('submit', (event) => event.preventDefault())")
+    page.get_by_role("button", name="Import", exact=True).click()
+    busy = page.get_by_role("button", name="Importing…")
+    assert busy.is_disabled()
+    assert page.get_by_role("button", name="Cancel and discard the file").is_disabled()
     assert errors == []

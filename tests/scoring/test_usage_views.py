@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import html
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -18,11 +20,18 @@ from django.utils import timezone
 
 from readiness.models import Role
 from scoring import usage_files as uf
+from scoring import views
 from scoring.models import UsageEvent, UsageImport, UsageImportState
-from scoring.services import STILL_RUNNING, usage_import_delete, usage_import_run_now
+from scoring.services import (
+    STILL_RUNNING,
+    project_recalculate,
+    usage_import_delete,
+    usage_import_run_now,
+)
 from scoring.tasks import expire_usage_uploads
 from scoring.usage_files import progress_cache_key
-from tests.factories import ProjectFactory, UsageImportFactory
+from scoring.views import ALREADY_STARTED
+from tests.factories import ProjectFactory, UsageImportFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +88,44 @@ class TestUploadFlow:
         assert "The file has no “user” column." in response.content.decode()
         usage_import.refresh_from_db()
         assert usage_import.awaiting_confirmation
+
+    def test_a_second_click_on_import_goes_to_the_import_page(
+        self, consultant_client, project, django_capture_on_commit_callbacks
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann\n",
+        )
+        usage_import = UsageImport.objects.get()
+        start = reverse("scoring:usage_import_start", args=[usage_import.pk])
+        mapping = {"date": "0", "user": "1"}
+        with django_capture_on_commit_callbacks(execute=True):
+            consultant_client.post(start, mapping)
+
+        response = consultant_client.post(start, mapping)
+        detail = reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        assert response.status_code == 302 and response["Location"] == detail
+        page = consultant_client.get(detail).content.decode()
+        assert ALREADY_STARTED in page and "Imported 1 row." in page
+
+    def test_a_click_racing_another_one_goes_to_the_import_page(
+        self, consultant_client, project, monkeypatch
+    ) -> None:
+        usage_import = UsageImportFactory(project=project, header=["date", "user"])
+        stale = UsageImport.objects.get(pk=usage_import.pk)
+        UsageImport.objects.filter(pk=usage_import.pk).update(queued_at=timezone.now())
+        # This request read the upload before the other one confirmed it.
+        monkeypatch.setattr(views.selectors, "usage_import_get", lambda **kwargs: stale)
+        response = consultant_client.post(
+            reverse("scoring:usage_import_start", args=[usage_import.pk]),
+            {"date": "0", "user": "1"},
+            follow=True,
+        )
+        assert response.redirect_chain == [
+            (reverse("scoring:usage_import_detail", args=[usage_import.pk]), 302)
+        ]
+        assert ALREADY_STARTED in response.content.decode()
 
     def test_matching_headers_are_preselected(self, consultant_client, project) -> None:
         upload(
@@ -398,6 +445,31 @@ class TestProgress:
         body = response.content.decode()
         assert "42 %" in body and 'hx-trigger="every 1s"' in body
 
+    def test_each_poll_brings_the_state_badge_of_the_page_along(
+        self, viewer_client, project
+    ) -> None:
+        usage_import = UsageImportFactory(
+            project=project, state=UsageImportState.PROCESSING, queued_at=timezone.now()
+        )
+        page = viewer_client.get(
+            reverse("scoring:usage_import_detail", args=[usage_import.pk])
+        ).content.decode()
+        assert page.count('id="import-state"') == 1
+        assert '<span id="import-state"><span class="badge text-bg-primary">Processing' in page
+
+        UsageImport.objects.filter(pk=usage_import.pk).update(
+            state=UsageImportState.DONE, imported_rows=3
+        )
+        fragment = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk]), HTTP_HX_REQUEST="true"
+        ).content.decode()
+        assert "Imported 3 rows" in fragment
+        assert re.search(
+            r'<span id="import-state" hx-swap-oob="true">\s*'
+            r'<span class="badge text-bg-success">Done</span>\s*</span>',
+            fragment,
+        )
+
     def test_a_finished_import_stops_polling_and_lists_its_errors(
         self, viewer_client, project
     ) -> None:
@@ -413,6 +485,96 @@ class TestProgress:
         assert "hx-trigger" not in body
         assert "Line 7, column date: Enter a date." in body
         assert "… and 129 more not shown." in body
+
+    def test_identical_problems_are_listed_once_with_their_lines(
+        self, viewer_client, project
+    ) -> None:
+        zero = uf.COUNT_INVALID.format(value="0")
+        errors = [
+            {"line": 3, "column": "count", "message": zero},
+            {"line": 4, "column": "date", "message": uf.DATE_EMPTY},
+            *({"line": line, "column": "count", "message": zero} for line in (5, 9, 12, 14, 20)),
+            {"line": 21, "column": "date", "message": uf.DATE_EMPTY},
+            {"line": 22, "column": "count", "message": uf.COUNT_INVALID.format(value="x")},
+            {"line": 23, "column": "count", "message": zero},
+        ]
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            header=["day", "user", "feature", "times"],
+            column_mapping={"date": 0, "user": 1, "feature": 2, "count": 3, "account": None},
+            errors=errors,
+            error_count=1250,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert re.findall(r"<li>(.*?)</li>", body) == [
+            f"Lines 3, 5, 9, 12, 14 and 2 more, column count (“times” in the file): {zero}",
+            f"Lines 4 and 21, column date (“day” in the file): {uf.DATE_EMPTY}",
+            "Line 22, column count (“times” in the file): " + uf.COUNT_INVALID.format(value="x"),
+        ]
+        assert "1,250 problems were found; the first 10 are listed." in body
+        assert "The same problem on several lines is listed once, with its lines." in body
+        assert "… and 1,240 more not shown." in body
+
+    def test_a_column_named_as_ours_is_not_named_twice(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[
+                {"line": line, "column": "date", "message": uf.DATE_EMPTY} for line in range(2, 102)
+            ],
+            error_count=100,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert re.findall(r"<li>(.*?)</li>", body) == [
+            f"Lines 2, 3, 4, 5, 6 and 95 more, column date: {uf.DATE_EMPTY}"
+        ]
+        assert "100 problems were found." in body
+
+    def test_a_column_without_a_name_is_named_by_its_place(self) -> None:
+        usage_import = UsageImport(
+            header=["", "user"],
+            column_mapping={"date": 0, "user": 1},
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+        )
+        assert [group.where for group in usage_import.problem_groups()] == [
+            "Line 2, column date (the file's column 1, which has no name)"
+        ]
+
+    @pytest.mark.parametrize("workspace_wide", [False, True])
+    def test_importers_can_upload_a_corrected_file(
+        self, consultant_client, workspace, project, workspace_wide
+    ) -> None:
+        failed = UsageImportFactory(
+            project=None if workspace_wide else project,
+            workspace=workspace,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+            error_count=1,
+        )
+        page = consultant_client.get(
+            reverse("scoring:usage_import_detail", args=[failed.pk])
+        ).content.decode()
+        upload_url = (
+            reverse("scoring:workspace_usage_upload")
+            if workspace_wide
+            else reverse("scoring:project_usage_upload", args=[project.pk])
+        )
+        assert f'href="{upload_url}">Upload a corrected file</a>' in page
+        assert "Delete this import…" in page
+
+    def test_a_viewer_or_a_finished_import_gets_no_upload_button(
+        self, viewer_client, consultant_client, project
+    ) -> None:
+        failed = UsageImportFactory(project=project, state=UsageImportState.FAILED)
+        done = UsageImportFactory(project=project, state=UsageImportState.DONE)
+        for client, usage_import in ((viewer_client, failed), (consultant_client, done)):
+            page = client.get(reverse("scoring:usage_import_detail", args=[usage_import.pk]))
+            assert "Upload a corrected file" not in page.content.decode()
 
     def test_a_row_of_the_wrong_shape_is_named_once(self, viewer_client, project) -> None:
         message = uf.BAD_ROW_SHAPE.format(line=4, expected=4)
@@ -442,6 +604,24 @@ class TestPermissions:
             == status
         )
         assert client.get(reverse("scoring:workspace_usage_upload")).status_code == status
+
+    @pytest.mark.parametrize("role", [Role.CSM, Role.VIEWER])
+    def test_only_importers_see_the_raw_rows_of_an_upload(
+        self, client_for, consultant_client, workspace, project, role
+    ) -> None:
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            b"date,user\n2025-03-01,ann@x.example\n",
+        )
+        url = reverse("scoring:usage_import_detail", args=[UsageImport.objects.get().pk])
+        assert "ann@x.example" in consultant_client.get(url).content.decode()
+
+        page = html.unescape(client_for(workspace, role).get(url).content.decode())
+        assert "ann@x.example" not in page
+        assert "Preview of the first rows" not in page and "Which column holds what" not in page
+        name = consultant_client.user.get_full_name()
+        assert f"This upload waits for {name} to confirm which column holds what." in page
 
     def test_a_viewer_sees_an_import_but_cannot_start_it(self, viewer_client, project) -> None:
         usage_import = UsageImportFactory(project=project)
@@ -483,6 +663,21 @@ class TestProjectPanel:
         assert "40.0 %" in page  # utilization 4 / 10
         assert "Mar 2025" in page and "u.csv" in page
         assert "Upload usage" not in page  # a viewer cannot upload
+
+    def test_recent_imports_include_workspace_wide_files_and_link_to_all(
+        self, viewer_client, workspace, project
+    ) -> None:
+        other = ProjectFactory(account__workspace=workspace)
+        UsageImportFactory(project=project, file_name="own.csv")
+        workspace_wide_import(workspace, [project, other], file_name="everyone.csv")
+        workspace_wide_import(workspace, [other], file_name="not-ours.csv")
+        page = viewer_client.get(
+            reverse("readiness:project_detail", args=[project.pk])
+        ).content.decode()
+        assert "own.csv" in page and "everyone.csv" in page
+        assert "not-ours.csv" not in page
+        link = f"{reverse('scoring:usage_import_list')}?project={project.pk}"
+        assert f'<a href="{link}">All imports of this project</a>' in page
 
     def test_the_page_query_count_does_not_grow_with_usage(self, viewer_client, project) -> None:
         baseline = None
@@ -549,3 +744,242 @@ def test_imports_with_rows_of_the_same_days_point_at_each_other(project) -> None
         source=io.BytesIO(b"date,user\n2025-10-01,ann\n"),
     )
     assert usage_import_overlaps(usage_import=elsewhere) == []
+
+
+def workspace_wide_import(workspace, projects, **kwargs) -> UsageImport:
+    """Return a finished workspace-wide import whose rows went to `projects`."""
+    usage_import = UsageImportFactory(
+        project=None,
+        workspace=workspace,
+        state=UsageImportState.DONE,
+        project_count=len(projects),
+        **kwargs,
+    )
+    usage_import.projects.set(projects)
+    return usage_import
+
+
+def listed_files(client, query: str = "") -> list[str]:
+    """Return the file names the list of imports shows, in their order."""
+    page = client.get(reverse("scoring:usage_import_list") + query)
+    assert page.status_code == 200
+    return re.findall(
+        r'class="fw-semibold text-break" href="[^"]+">([^<]+)</a>', page.content.decode()
+    )
+
+
+class TestImportList:
+    def _imports(self, project, count: int) -> list[UsageImport]:
+        start = timezone.now() - datetime.timedelta(days=count)
+        imports = []
+        for number in range(count):
+            imports.append(
+                UsageImportFactory(
+                    project=project,
+                    file_name=f"f{number:02d}.csv",
+                    created_at=start + datetime.timedelta(days=number),
+                )
+            )
+        return imports
+
+    @pytest.mark.parametrize("role", [Role.ADMIN, Role.CONSULTANT, Role.CSM, Role.VIEWER])
+    def test_every_member_reaches_the_list_from_the_top_bar(
+        self, client_for, workspace, project, role
+    ) -> None:
+        UsageImportFactory(project=project, file_name="march.csv")
+        client = client_for(workspace, role)
+        home = client.get(reverse("readiness:project_list")).content.decode()
+        assert f'href="{reverse("scoring:usage_import_list")}">Usage</a>' in home
+        assert listed_files(client) == ["march.csv"]
+
+    def test_imports_are_listed_newest_first_25_to_a_page(self, viewer_client, project) -> None:
+        self._imports(project, 30)
+        assert listed_files(viewer_client) == [f"f{n:02d}.csv" for n in range(29, 4, -1)]
+        assert listed_files(viewer_client, "?page=2") == [f"f{n:02d}.csv" for n in range(4, -1, -1)]
+        page = viewer_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert "Page 1 of 2 · 30 imports" in page and 'href="?page=2"' in page
+
+    @pytest.mark.parametrize(
+        ("page", "first"), [("abc", "f29.csv"), ("0", "f04.csv"), ("99", "f04.csv")]
+    )
+    def test_a_bad_page_number_shows_a_page_instead_of_an_error(
+        self, viewer_client, project, page, first
+    ) -> None:
+        self._imports(project, 30)
+        assert listed_files(viewer_client, f"?page={page}")[0] == first
+
+    def test_a_row_names_its_target_state_rows_and_uploader(
+        self, viewer_client, workspace, project
+    ) -> None:
+        uploader = UserFactory(first_name="Alma", last_name="Admin")
+        UsageImportFactory(
+            project=project,
+            state=UsageImportState.DONE,
+            imported_rows=1200,
+            uploaded_by=uploader,
+        )
+        others = [ProjectFactory(account__workspace=workspace) for _ in range(3)]
+        workspace_wide_import(workspace, others, file_name="all.csv")
+        page = viewer_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert f"{project.account.name} — {project.name}" in page
+        assert "Workspace-wide → 3 projects" in page
+        assert '<span class="badge text-bg-success">Done</span>' in page
+        assert "by Alma Admin" in page
+
+    def test_the_project_filter_lists_the_imports_that_fed_it(
+        self, viewer_client, workspace, project
+    ) -> None:
+        other = ProjectFactory(account__workspace=workspace)
+        UsageImportFactory(project=project, file_name="own.csv")
+        UsageImportFactory(project=other, file_name="other.csv")
+        workspace_wide_import(workspace, [project, other], file_name="both.csv")
+        workspace_wide_import(workspace, [other], file_name="other-only.csv")
+        query = f"?project={project.pk}"
+        assert sorted(listed_files(viewer_client, query)) == ["both.csv", "own.csv"]
+        page = viewer_client.get(reverse("scoring:usage_import_list") + query).content.decode()
+        assert f"Usage imports of {project.name}" in page
+
+    def test_a_foreign_or_unknown_project_is_ignored_with_the_same_message(
+        self, viewer_client, project, other_workspace
+    ) -> None:
+        UsageImportFactory(project=project, file_name="own.csv")
+        foreign = ProjectFactory(account__workspace=other_workspace)
+        UsageImportFactory(project=foreign, file_name="foreign.csv")
+        for value in (str(foreign.pk), "987654321", "abc"):
+            page = viewer_client.get(f"{reverse('scoring:usage_import_list')}?project={value}")
+            body = page.content.decode()
+            assert page.status_code == 200
+            assert (
+                f"“{value}” is not a project of this workspace, so it was ignored: "
+                "all imports are listed." in body
+            )
+            assert listed_files(viewer_client, f"?project={value}") == ["own.csv"]
+            assert foreign.name not in body
+
+    @pytest.mark.parametrize("filtered", [False, True])
+    def test_the_query_count_does_not_grow_with_the_imports(
+        self, viewer_client, workspace, project, filtered
+    ) -> None:
+        query = f"?project={project.pk}" if filtered else ""
+        url = reverse("scoring:usage_import_list") + query
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as context:
+                assert viewer_client.get(url).status_code == 200
+            return len(context)
+
+        viewer_client.get(url)  # the first visit also saves the session
+        for _ in range(2):
+            UsageImportFactory(project=project, uploaded_by=UserFactory())
+            workspace_wide_import(
+                workspace, [project, ProjectFactory(account__workspace=workspace)]
+            )
+        few = queries()
+        for number in range(12):
+            UsageImportFactory(
+                project=ProjectFactory(account__workspace=workspace) if number % 2 else project,
+                uploaded_by=UserFactory(),
+                state=UsageImportState.DONE,
+            )
+            workspace_wide_import(
+                workspace, [project, ProjectFactory(account__workspace=workspace)]
+            )
+        assert queries() == few
+
+    @pytest.mark.parametrize(("role", "shown"), [(Role.CONSULTANT, True), (Role.CSM, False)])
+    def test_importers_get_the_workspace_wide_upload(
+        self, client_for, workspace, role, shown
+    ) -> None:
+        page = client_for(workspace, role).get(reverse("scoring:usage_import_list"))
+        assert ("Upload a workspace-wide file" in page.content.decode()) is shown
+
+    def test_the_upload_page_links_to_the_whole_list(self, consultant_client) -> None:
+        page = consultant_client.get(reverse("scoring:workspace_usage_upload")).content.decode()
+        assert f'<a href="{reverse("scoring:usage_import_list")}">All imports</a>' in page
+
+    @pytest.mark.parametrize("role", [Role.CSM, Role.VIEWER])
+    def test_the_breadcrumb_of_an_import_opens_for_every_member(
+        self, client_for, workspace, role
+    ) -> None:
+        usage_import = workspace_wide_import(workspace, [])
+        client = client_for(workspace, role)
+        page = client.get(reverse("scoring:usage_import_detail", args=[usage_import.pk]))
+        crumb = re.search(r'<a href="([^"]+)">Usage imports</a>', page.content.decode())
+        assert crumb is not None
+        assert client.get(crumb.group(1)).status_code == 200
+
+
+class TestWording:
+    def test_row_counts_have_thousands_separators_and_the_right_plural(
+        self, consultant_client, workspace, project
+    ) -> None:
+        big = UsageImportFactory(
+            project=project, state=UsageImportState.DONE, imported_rows=200_000, file_name="big.csv"
+        )
+        UsageImportFactory(
+            project=project, state=UsageImportState.DONE, imported_rows=1, file_name="one.csv"
+        )
+        workspace_wide_import(workspace, [project], imported_rows=1_500, file_name="all.csv")
+        detail = consultant_client.get(reverse("scoring:usage_import_detail", args=[big.pk]))
+        assert "Imported 200,000 rows." in detail.content.decode()
+        delete = consultant_client.get(reverse("scoring:usage_import_delete", args=[big.pk]))
+        assert "<strong>200,000 usage rows</strong>" in delete.content.decode()
+        listed = consultant_client.get(reverse("scoring:usage_import_list")).content.decode()
+        assert ">200,000</td>" in listed and ">1,500</td>" in listed
+        upload_page = consultant_client.get(reverse("scoring:workspace_usage_upload"))
+        assert ">200,000</td>" in upload_page.content.decode()
+        panel = consultant_client.get(
+            reverse("readiness:project_detail", args=[project.pk])
+        ).content.decode()
+        assert "· 200,000 rows</span>" in panel
+        assert "· 1 row</span>" in panel
+        assert "· 1,500 rows into 1 project</span>" in panel
+
+    def test_problem_counts_have_thousands_separators(self, viewer_client, project) -> None:
+        usage_import = UsageImportFactory(
+            project=project,
+            state=UsageImportState.FAILED,
+            errors=[{"line": 2, "column": "date", "message": uf.DATE_EMPTY}],
+            error_count=12_345,
+        )
+        body = viewer_client.get(
+            reverse("scoring:usage_import_status", args=[usage_import.pk])
+        ).content.decode()
+        assert "12,345 problems were found; the first 1 are listed." in body
+        assert "… and 12,344 more not shown." in body
+
+    def test_the_usage_index_has_one_name_on_the_project_page_and_the_report(
+        self, viewer_client, project
+    ) -> None:
+        rows = "date,user,feature\n" + "".join(f"2025-03-31,u{n},reports\n" for n in range(4))
+        usage_import_run_now(
+            workspace=project.workspace,
+            project=project,
+            file_name="u.csv",
+            source=io.BytesIO(rows.encode()),
+        )
+        project_recalculate(project_id=project.pk)
+        for url in (
+            reverse("readiness:project_detail", args=[project.pk]),
+            reverse("scoring:project_report", args=[project.pk]),
+        ):
+            page = viewer_client.get(url).content.decode()
+            assert "<dt>Usage index</dt>" in page and "Usage Index" not in page
+
+    def test_the_preview_keeps_dates_on_one_line_and_shortens_long_names(
+        self, consultant_client, project
+    ) -> None:
+        long_name = "date of the event in the customer's own time zone"
+        upload(
+            consultant_client,
+            reverse("scoring:project_usage_upload", args=[project.pk]),
+            f"{long_name},user\n2025-03-01,ann\n".encode(),
+        )
+        page = html.unescape(
+            consultant_client.get(
+                reverse("scoring:usage_import_detail", args=[UsageImport.objects.get().pk])
+            ).content.decode()
+        )
+        assert f'<th scope="col" title="{long_name}">date of the event in the cust…</th>' in page
+        assert '<table class="table table-sm mb-0 preview-table">' in page
+        assert "<td>2025-03-01</td>" in page
