@@ -223,6 +223,7 @@ def usage_import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
         )
     else:
         context["progress"] = selectors.usage_import_progress(usage_import=usage_import)
+        context["overlaps"] = selectors.usage_import_overlaps(usage_import=usage_import)
     return render(request, "scoring/usage_import_detail.html", context)
 
 
@@ -307,9 +308,10 @@ def _deleted_message(file_name: str, deleted: services.DeletedImport | None) -> 
 def usage_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
     """Return the status fragment that the import page polls while the import runs."""
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
-    progress = selectors.usage_import_progress(usage_import=usage_import)
-    return render(
-        request,
-        "scoring/_usage_import_status.html",
-        {"usage_import": usage_import, "progress": progress, "poll": True},
-    )
+    context = {
+        "usage_import": usage_import,
+        "progress": selectors.usage_import_progress(usage_import=usage_import),
+        "overlaps": selectors.usage_import_overlaps(usage_import=usage_import),
+        "poll": True,
+    }
+    return render(request, "scoring/_usage_import_status.html", context)

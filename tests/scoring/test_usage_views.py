@@ -720,6 +720,23 @@ def test_events_are_read_only_in_the_django_admin(admin_client, project) -> None
 def test_imports_with_rows_of_the_same_days_point_at_each_other(project) -> None:
     from scoring.selectors import usage_import_overlaps
 
+    copy, october, november = _overlapping_imports(project)
+    assert usage_import_overlaps(usage_import=copy) == [october]
+    assert usage_import_overlaps(usage_import=october) == [copy]
+    assert usage_import_overlaps(usage_import=november) == []
+    other_project = ProjectFactory(account__workspace=project.workspace)
+    elsewhere = usage_import_run_now(
+        workspace=project.workspace,
+        project=other_project,
+        file_name="oct.csv",
+        source=io.BytesIO(b"date,user\n2025-10-01,ann\n"),
+    )
+    assert usage_import_overlaps(usage_import=elsewhere) == []
+
+
+def _overlapping_imports(project) -> tuple[UsageImport, UsageImport, UsageImport]:
+    """Import October twice (the second time with other line endings) and November."""
+
     def imported(name: str, content: bytes) -> UsageImport:
         return usage_import_run_now(
             workspace=project.workspace, project=project, file_name=name, source=io.BytesIO(content)
@@ -733,17 +750,19 @@ def test_imports_with_rows_of_the_same_days_point_at_each_other(project) -> None
         datetime.date(2025, 10, 1),
         datetime.date(2025, 10, 31),
     )
-    assert usage_import_overlaps(usage_import=copy) == [october]
-    assert usage_import_overlaps(usage_import=october) == [copy]
-    assert usage_import_overlaps(usage_import=november) == []
-    other_project = ProjectFactory(account__workspace=project.workspace)
-    elsewhere = usage_import_run_now(
-        workspace=project.workspace,
-        project=other_project,
-        file_name="oct.csv",
-        source=io.BytesIO(b"date,user\n2025-10-01,ann\n"),
-    )
-    assert usage_import_overlaps(usage_import=elsewhere) == []
+    return copy, october, november
+
+
+def test_the_page_of_an_overlapping_import_warns_and_links_the_other(
+    consultant_client, project
+) -> None:
+    copy, october, _november = _overlapping_imports(project)
+    page = consultant_client.get(
+        reverse("scoring:usage_import_status", args=[copy.pk])
+    ).content.decode()
+    assert "Its rows are from 2025-10-01 to 2025-10-31" in page
+    assert reverse("scoring:usage_import_detail", args=[october.pk]) in page
+    assert "its events count twice: delete one of the two imports." in page
 
 
 def workspace_wide_import(workspace, projects, **kwargs) -> UsageImport:
