@@ -292,6 +292,7 @@ STILL_RUNNING = (
     "This import is still running. Wait until it has finished (this page shows when), then "
     "delete it."
 )
+CHOOSE_COLUMN = "Choose the file's column that holds the {column}: it is required."
 SAME_COLUMN_TWICE = "Choose a different file column for each of date, user, feature, count."
 
 
@@ -484,10 +485,12 @@ def usage_import_start(
     }
     if not usage_import.is_workspace_wide:
         cleaned["account"] = _own_account_column(usage_import.header, cleaned)
-    try:
-        uf.check_mapping(cleaned, workspace_wide=usage_import.is_workspace_wide)
-    except uf.FileRefused as refused:
-        raise ValidationError(refused.errors[0].message) from None
+    required = uf.REQUIRED_COLUMNS
+    if usage_import.is_workspace_wide:
+        required = (*required, "account")
+    for column in required:
+        if cleaned[column] is None:
+            raise ValidationError(CHOOSE_COLUMN.format(column=column))
     chosen = [index for index in cleaned.values() if index is not None]
     if len(chosen) != len(set(chosen)):
         raise ValidationError(SAME_COLUMN_TWICE)

@@ -85,7 +85,9 @@ class TestUploadFlow:
             reverse("scoring:usage_import_start", args=[usage_import.pk]), {"date": "0"}
         )
         assert response.status_code == 400
-        assert "The file has no “user” column." in response.content.decode()
+        assert "Choose the file&#x27;s column that holds the user: it is required." in (
+            response.content.decode()
+        )
         usage_import.refresh_from_db()
         assert usage_import.awaiting_confirmation
 
