@@ -622,6 +622,9 @@ def cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
+        # Excel stores a date as a date-time at midnight: show it as the date it is.
+        if value.time() == datetime.time() and value.tzinfo is None:
+            return value.date().isoformat()
         return value.isoformat()
     if isinstance(value, datetime.date):
         return value.isoformat()

@@ -224,6 +224,11 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+if CELERY_TASK_ALWAYS_EAGER:
+    # Tasks run in-process: a line per task, and kombu's note that the in-memory transport
+    # has no host, are noise in the web log and in the output of management commands.
+    LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
 
 # --- Usage imports -------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from unittest import mock
 
@@ -151,3 +152,9 @@ class TestCsvBlocks:
         with pytest.raises(uf.FileRefused) as refused:
             read(b"date,user\n2025-03-01,u1\n\n2025-03-02,u2\n", 2)
         assert refused.value.errors[0].line == 3
+
+
+def test_a_workbook_date_reads_as_a_date_and_a_date_time_as_one() -> None:
+    assert uf.cell_text(datetime.datetime(2026, 11, 6)) == "2026-11-06"  # noqa: DTZ001
+    assert uf.cell_text(datetime.datetime(2026, 11, 6, 14, 5)) == "2026-11-06T14:05:00"  # noqa: DTZ001
+    assert uf.cell_text(3.0) == "3" and uf.cell_text(None) == ""

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.template.defaultfilters import pluralize
 
 from readiness.models import Project, Workspace
 from scoring import services
@@ -61,12 +62,12 @@ class Command(BaseCommand):
                 f"The file was refused with {usage_import.error_count} problem(s); nothing was "
                 f"imported (import #{usage_import.pk})."
             )
-        target = (
-            f"project “{project.name}”" if project else f"{usage_import.project_count} project(s)"
-        )
+        count = usage_import.project_count
+        target = f"project “{project.name}”" if project else f"{count} project{pluralize(count)}"
+        rows = usage_import.imported_rows
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {usage_import.imported_rows} rows into {target} "
+                f"Imported {rows:,} row{pluralize(rows)} into {target} "
                 f"(import #{usage_import.pk}, SHA-256 {usage_import.sha256[:12]}…)."
             )
         )
