@@ -15,6 +15,7 @@ peak memory of this process. Goal (SPEC §9): ratio <= 2 and peak memory < 300 M
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import os
 import resource
@@ -40,7 +41,7 @@ from readiness import services as readiness_services  # noqa: E402
 from readiness.models import Workspace  # noqa: E402
 from scoring import services  # noqa: E402
 from scoring.models import UsageEvent, UsageImportState  # noqa: E402
-from scoring.usage_generator import UsageProfile, usage_rows, write_csv  # noqa: E402
+from scoring.usage_generator import HEADER, UsageProfile, usage_rows, write_csv  # noqa: E402
 
 CHUNK = 1024 * 1024
 
@@ -81,6 +82,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--quote-all", action="store_true", help="write every cell quoted, as some exports do"
+    )
     options = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark compares with COPY.")
@@ -102,7 +106,14 @@ def main() -> None:
             profile = UsageProfile(users=10000, days=400, end=datetime.date(2026, 6, 30), seed=7)
             started = time.perf_counter()
             with path.open("w", encoding="utf-8", newline="") as target:
-                written = write_csv(usage_rows(profile, limit=options.rows), target, account=False)
+                rows = usage_rows(profile, limit=options.rows)
+                if options.quote_all:
+                    writer = csv.writer(target, quoting=csv.QUOTE_ALL, lineterminator="\n")
+                    writer.writerow(HEADER)
+                    writer.writerows(rows)
+                    written = options.rows
+                else:
+                    written = write_csv(rows, target, account=False)
             print(
                 f"generated {written:,} rows ({path.stat().st_size / 1e6:.1f} MB) "
                 f"in {time.perf_counter() - started:.1f} s"
