@@ -45,6 +45,19 @@ def upload(client, url: str, content: bytes, name: str = "usage.csv"):
     return client.post(url, {"file": SimpleUploadedFile(name, content)})
 
 
+def imported(project, content: bytes = b"date,user\n2025-03-01,ann\n", name: str = "u.csv"):
+    """Import `content` into `project` as the import_usage command does; return the import."""
+    return usage_import_run_now(
+        workspace=project.workspace, project=project, file_name=name, source=io.BytesIO(content)
+    )
+
+
+def uploaded(client, project, content: bytes = b"date,user\n2025-03-01,ann\n") -> UsageImport:
+    """Upload `content` on the project's page as `client`; return the upload."""
+    upload(client, reverse("scoring:project_usage_upload", args=[project.pk]), content)
+    return UsageImport.objects.latest("pk")
+
+
 class TestUploadFlow:
     def test_other_headers_are_mapped_after_a_preview(
         self, consultant_client, project, django_capture_on_commit_callbacks
@@ -75,12 +88,7 @@ class TestUploadFlow:
     def test_a_mapping_without_user_is_refused_with_a_message(
         self, consultant_client, project
     ) -> None:
-        upload(
-            consultant_client,
-            reverse("scoring:project_usage_upload", args=[project.pk]),
-            b"when,who\n2025-03-01,ann\n",
-        )
-        usage_import = UsageImport.objects.get()
+        usage_import = uploaded(consultant_client, project, b"when,who\n2025-03-01,ann\n")
         response = consultant_client.post(
             reverse("scoring:usage_import_start", args=[usage_import.pk]), {"date": "0"}
         )
@@ -94,12 +102,7 @@ class TestUploadFlow:
     def test_a_second_click_on_import_goes_to_the_import_page(
         self, consultant_client, project, django_capture_on_commit_callbacks
     ) -> None:
-        upload(
-            consultant_client,
-            reverse("scoring:project_usage_upload", args=[project.pk]),
-            b"date,user\n2025-03-01,ann\n",
-        )
-        usage_import = UsageImport.objects.get()
+        usage_import = uploaded(consultant_client, project)
         start = reverse("scoring:usage_import_start", args=[usage_import.pk])
         mapping = {"date": "0", "user": "1"}
         with django_capture_on_commit_callbacks(execute=True):
@@ -193,12 +196,7 @@ class TestUploadFlow:
         assert "Workspace-wide" in page
 
     def test_an_upload_can_be_discarded(self, consultant_client, project) -> None:
-        upload(
-            consultant_client,
-            reverse("scoring:project_usage_upload", args=[project.pk]),
-            b"date,user\n2025-03-01,ann\n",
-        )
-        usage_import = UsageImport.objects.get()
+        usage_import = uploaded(consultant_client, project)
         response = consultant_client.post(
             reverse("scoring:usage_import_discard", args=[usage_import.pk])
         )
@@ -303,12 +301,7 @@ class TestDeletingWhileOthersAct:
         from threading import Barrier
 
         project = ProjectFactory(account__workspace=workspace)
-        usage_import = usage_import_run_now(
-            workspace=workspace,
-            project=project,
-            file_name="u.csv",
-            source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
-        )
+        usage_import = imported(project)
         start = Barrier(2)
 
         def delete() -> str:
@@ -329,12 +322,7 @@ class TestDeletingWhileOthersAct:
         from django.db import transaction
 
         project = ProjectFactory(account__workspace=workspace)
-        usage_import = usage_import_run_now(
-            workspace=workspace,
-            project=project,
-            file_name="u.csv",
-            source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
-        )
+        usage_import = imported(project)
         UsageImport.objects.filter(pk=usage_import.pk).update(state=UsageImportState.PROCESSING)
         locked, release = Event(), Event()
 
@@ -367,12 +355,7 @@ class TestExpiringUploads:
     def test_uploads_nobody_confirmed_are_discarded_with_their_files(
         self, consultant_client, project, django_capture_on_commit_callbacks
     ) -> None:
-        upload(
-            consultant_client,
-            reverse("scoring:project_usage_upload", args=[project.pk]),
-            b"date,user\n2025-03-01,ann\n",
-        )
-        stale = UsageImport.objects.get()
+        stale = uploaded(consultant_client, project)
         fresh = UsageImportFactory(project=project)
         UsageImport.objects.filter(pk=stale.pk).update(
             created_at=timezone.now() - datetime.timedelta(hours=25)
@@ -391,12 +374,7 @@ class TestExpiringUploads:
 
 class TestLostTasks:
     def _confirmed(self, client, project, callbacks) -> UsageImport:
-        upload(
-            client,
-            reverse("scoring:project_usage_upload", args=[project.pk]),
-            b"date,user\n2025-03-01,ann\n",
-        )
-        usage_import = UsageImport.objects.get()
+        usage_import = uploaded(client, project)
         with callbacks(execute=True):
             response = client.post(
                 reverse("scoring:usage_import_start", args=[usage_import.pk]),
@@ -702,12 +680,7 @@ class TestProjectPanel:
 
 
 def test_events_are_read_only_in_the_django_admin(admin_client, project) -> None:
-    usage_import_run_now(
-        workspace=project.workspace,
-        project=project,
-        file_name="u.csv",
-        source=io.BytesIO(b"date,user\n2025-03-01,ann\n"),
-    )
+    imported(project)
     event = UsageEvent.objects.get()
     assert admin_client.get(reverse("admin:scoring_usageevent_changelist")).status_code == 200
     page = admin_client.get(reverse("admin:scoring_usageevent_change", args=[event.pk]))
@@ -727,12 +700,7 @@ def test_imports_with_rows_of_the_same_days_point_at_each_other(project) -> None
     assert usage_import_overlaps(usage_import=october) == [copy]
     assert usage_import_overlaps(usage_import=november) == []
     other_project = ProjectFactory(account__workspace=project.workspace)
-    elsewhere = usage_import_run_now(
-        workspace=project.workspace,
-        project=other_project,
-        file_name="oct.csv",
-        source=io.BytesIO(b"date,user\n2025-10-01,ann\n"),
-    )
+    elsewhere = imported(other_project, b"date,user\n2025-10-01,ann\n", name="oct.csv")
     assert usage_import_overlaps(usage_import=elsewhere) == []
 
 
