@@ -1,0 +1,656 @@
+"""Benchmark survey submission under concurrent clients against a bare INSERT view (SPEC §9).
+
+Run with PostgreSQL and Redis (it creates, then deletes, a throw-away workspace):
+
+    DATABASE_URL=postgres://user@host:5432/adoptready REDIS_URL=redis://host:6379/6 \\
+        .venv/bin/python bench/bench_survey.py [--clients 20] [--surveys 500] [--workers 4]
+
+It migrates, creates an open assessment with --surveys invitations and starts gunicorn on a free
+local port with the production settings (bench/survey_settings.py: DEBUG off, Redis as broker
+and cache, a fresh secret key for this run). Its clients send `X-Forwarded-Proto: https` as the
+TLS-terminating proxy in front of production does. A submission publishes its recalculation to
+the broker after commit, as in production; no worker runs. --clients threads, each with a
+connection of its own (and, per respondent, cookies of their own), then:
+
+1. fill in every survey as a browser does: welcome page, each step (GET the form, POST its
+   answers with the CSRF cookie and token), review page. Not part of the goal; the latencies
+   are printed for information.
+2. baseline: POST to a bare Django view that does one INSERT into a table of its own
+   (bench/survey_urls.py, mounted only in the benchmark's URLs), with the CSRF cookie and
+   token of a GET made first; as many POSTs as there are surveys.
+3. submit: POST each survey's submit form (the button on its review page) with that page's
+   cookie and token.
+
+Phases 2 and 3 alternate in --rounds short rounds. Timed: each POST of those phases, from
+sending the request to reading the whole response (the redirect that follows a submission is
+not followed); a phase's throughput is its successful POSTs over its wall time. Goal: no
+errors; nothing lost (the submitted responses in the database are those of the successful
+submit POSTs, no invitation submitted twice, every answer stored); submit throughput at least
+half the baseline's; submit p99 under 100 ms. The clients run closed-loop without pauses, so
+a phase's median latency is about --clients divided by its throughput.
+
+At the end it stops gunicorn and deletes the workspace, the baseline table and the queue of
+published recalculations; the recalculation's coalescing key in the cache expires by itself
+within about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import random
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SETTINGS = "bench.survey_settings"
+HOST = "127.0.0.1"
+if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+    sys.exit(
+        "Set DATABASE_URL (PostgreSQL) and REDIS_URL: the benchmark serves the survey as in "
+        "production, with a broker."
+    )
+# This process derives the survey links from the secret key, so it shares the server's.
+os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+os.environ["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)
+os.environ["ALLOWED_HOSTS"] = HOST
+
+import django  # noqa: E402
+
+django.setup()
+
+import gunicorn  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from bench.survey_urls import BASELINE_TABLE  # noqa: E402
+from config.celery_app import app as celery_app  # noqa: E402
+from readiness import services, tokens  # noqa: E402
+from readiness.models import (  # noqa: E402
+    Answer,
+    Assessment,
+    Invitation,
+    ItemKind,
+    ResponseStatus,
+    Workspace,
+)
+from readiness.models import Response as SurveyResponse  # noqa: E402
+from readiness.survey_views import Section, sections_of  # noqa: E402
+
+BASELINE_PATH = "/bench/baseline-insert/"
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+CONCERNS = ("Time for training before go-live.", "The old reports we still need.", "")
+
+
+# --- The server -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_start(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    """Start gunicorn on `port` with the benchmark's settings; return once it answers."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        f"--threads={threads}",
+        f"--worker-class={'gthread' if threads > 1 else 'sync'}",
+        f"--chdir={ROOT}",
+        "--log-level=warning",
+        # gunicorn's control socket has one default path per user: another server would clash.
+        "--no-control-socket",
+    ]
+    with log.open("ab") as output:
+        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn stopped (exit code {server.returncode}):\n{log_tail(log)}")
+        probe = http.client.HTTPConnection(HOST, port, timeout=5)
+        try:
+            probe.request("GET", BASELINE_PATH, headers={"X-Forwarded-Proto": "https"})
+            status = probe.getresponse().status
+        except OSError:
+            time.sleep(0.2)
+            continue
+        finally:
+            probe.close()
+        if status == 200:
+            return server
+        gunicorn_stop(server)
+        sys.exit(f"gunicorn answered HTTP {status} instead of 200:\n{log_tail(log)}")
+    gunicorn_stop(server)
+    sys.exit(f"gunicorn did not answer within 60 s:\n{log_tail(log)}")
+
+
+def gunicorn_stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def queue_delete(name: str) -> None:
+    """Delete the benchmark's queue, with the recalculation it holds, from the broker."""
+    with celery_app.connection_for_write() as broker:
+        queue = celery_app.amqp.queues[name](broker.default_channel)
+        queue.declare()  # so that kombu knows its bindings, which it deletes with it
+        queue.delete()
+
+
+def log_tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- The data -------------------------------------------------------------------------------
+
+
+@dataclass
+class Respondent:
+    """One invitation as its browser sees it: the link, the answers to give, its cookies."""
+
+    invitation_id: int
+    token: str
+    answers: dict[str, dict[str, str]]
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf_token: str = ""
+    filled: bool = False
+    submitted: bool = False
+
+    def path(self, *parts: str) -> str:
+        return "/".join(["/s", self.token, *parts, ""])
+
+    @property
+    def answer_count(self) -> int:
+        return sum(1 for step in self.answers.values() for value in step.values() if value)
+
+
+def answer_for(kind: str, allow_dont_know: bool, rng: random.Random) -> str:
+    if kind == ItemKind.NPS:
+        return str(rng.randint(0, 10))
+    if kind == ItemKind.TEXT:
+        return rng.choice(CONCERNS)
+    if allow_dont_know and rng.random() < 0.05:
+        return "dont_know"
+    return str(rng.choice((2, 3, 3, 4, 4, 4, 5, 5)))
+
+
+def survey_create(
+    surveys: int, rng: random.Random
+) -> tuple[Workspace, list[Section], list[Respondent]]:
+    """Create a workspace with one open assessment and `surveys` invitations to it."""
+    workspace = services.workspace_create(
+        name="Survey benchmark", slug=f"bench-survey-{uuid.uuid4().hex[:8]}"
+    )
+    account = services.account_create(workspace=workspace, name="Bench Corp", external_id="B-1")
+    project = services.project_create(
+        workspace=workspace,
+        account=account,
+        name="Bench rollout",
+        product_name="RouteWise",
+        licensed_seats=surveys,
+        status="implementing",
+    )
+    assessment = services.assessment_create(
+        project=project,
+        template=services.default_template_ensure(workspace=workspace),
+        name="Kick-off baseline",
+        opens_on=timezone.localdate(),
+    )
+    services.assessment_open(assessment=assessment)
+    with transaction.atomic():
+        invitations = [
+            services.invitation_create(
+                assessment=assessment,
+                name=f"Respondent {number}",
+                email=f"respondent{number}@bench.example",
+                role="end_user" if number % 5 else "manager",
+            )
+            for number in range(surveys)
+        ]
+    sections = sections_of(invitations[0])
+    respondents = [
+        Respondent(
+            invitation_id=invitation.pk,
+            # As the consultant's "copy link" derives it: the token itself is never stored.
+            token=tokens.token_for_salt(invitation.token_salt),
+            answers={
+                section.slug: {
+                    item.code: answer_for(item.kind, item.allow_dont_know, rng)
+                    for item in section.items
+                }
+                for section in sections
+            },
+        )
+        for invitation in invitations
+    ]
+    return workspace, sections, respondents
+
+
+# --- The clients ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    location: str
+    body: bytes
+    seconds: float
+    error: str = ""
+
+
+@dataclass
+class Client:
+    """One of the concurrent clients: a connection of its own and its measurements."""
+
+    port: int
+    samples: list[tuple[str, float]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    connection: http.client.HTTPConnection | None = None
+    baseline_cookies: dict[str, str] = field(default_factory=dict)
+    baseline_form: dict[str, str] = field(default_factory=dict)
+
+    def fresh_connection(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
+
+    def send(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        cookies: dict[str, str],
+        form: dict[str, str] | None = None,
+    ) -> Reply:
+        """Send one request as a browser behind the TLS proxy would; record its time."""
+        assert self.connection is not None
+        headers = {"X-Forwarded-Proto": "https"}
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"https://{HOST}:{self.port}"
+        started = time.perf_counter()
+        try:
+            self.connection.request(method, path, body, headers)
+            response = self.connection.getresponse()
+            content = response.read()
+        except (OSError, http.client.HTTPException) as error:
+            self.connection.close()
+            reply = Reply(0, "", b"", time.perf_counter() - started, type(error).__name__)
+            self.errors.append(f"{kind}: {reply.error}")
+            return reply
+        seconds = time.perf_counter() - started
+        self.samples.append((kind, seconds))
+        for header in response.headers.get_all("Set-Cookie") or ():
+            cookies.update({name: morsel.value for name, morsel in SimpleCookie(header).items()})
+        return Reply(response.status, response.getheader("Location", ""), content, seconds)
+
+    def expect(self, kind: str, reply: Reply, status: int) -> bool:
+        if reply.error:
+            return False
+        if reply.status != status:
+            self.errors.append(f"{kind}: HTTP {reply.status} instead of {status}")
+            return False
+        return True
+
+    def page_token(self, kind: str, reply: Reply) -> str | None:
+        if not self.expect(kind, reply, 200):
+            return None
+        found = CSRF_FIELD.search(reply.body)
+        if found is None:
+            self.errors.append(f"{kind}: no CSRF token in the page")
+            return None
+        return found.group(1).decode()
+
+    def fill(self, respondent: Respondent, sections: Sequence[Section]) -> None:
+        """Open the link, answer every step and open the review page, as a browser does."""
+        cookies = respondent.cookies
+        if not self.expect(
+            "welcome GET", self.send("welcome GET", "GET", respondent.path(), cookies), 200
+        ):
+            return
+        for section in sections:
+            reply = self.send("step GET", "GET", respondent.path(section.slug), cookies)
+            token = self.page_token("step GET", reply)
+            if token is None:
+                return
+            form = {**respondent.answers[section.slug], "action": "next"}
+            form["csrfmiddlewaretoken"] = token
+            reply = self.send("step POST", "POST", respondent.path(section.slug), cookies, form)
+            if not self.expect("step POST", reply, 302):
+                return
+        reply = self.send("review GET", "GET", respondent.path("review"), cookies)
+        token = self.page_token("review GET", reply)
+        if token is None:
+            return
+        respondent.csrf_token = token
+        respondent.filled = True
+
+    def submit(self, respondent: Respondent) -> None:
+        """Press "Submit" on the review page: POST its form with the page's cookie and token."""
+        form = {"csrfmiddlewaretoken": respondent.csrf_token}
+        reply = self.send(
+            "submit POST", "POST", respondent.path("submit"), respondent.cookies, form
+        )
+        if self.expect("submit POST", reply, 302):
+            if reply.location == respondent.path():
+                respondent.submitted = True
+            else:
+                self.errors.append("submit POST: redirected elsewhere than the welcome page")
+
+    def baseline_prepare(self, index: int) -> None:
+        """GET the baseline view once for its CSRF cookie and token, as a form page gives them."""
+        self.baseline_cookies = {}
+        reply = self.send("baseline GET", "GET", BASELINE_PATH, self.baseline_cookies)
+        self.baseline_form = {"client": str(index)}
+        if self.expect("baseline GET", reply, 200):
+            self.baseline_form["csrfmiddlewaretoken"] = reply.body.decode()
+
+    def baseline(self) -> bool:
+        """POST once to the baseline view; return whether it stored its row."""
+        reply = self.send(
+            "baseline POST", "POST", BASELINE_PATH, self.baseline_cookies, self.baseline_form
+        )
+        return self.expect("baseline POST", reply, 200)
+
+
+def run_phase(
+    clients: Sequence[Client],
+    work: Callable[[int, Client], object],
+    prepare: Callable[[int, Client], object] | None = None,
+) -> tuple[float, float]:
+    """Run `work` on every client at once, from fresh connections, once each has run `prepare`
+    (not timed); return the wall time from the start to the last client's end, and the CPU time
+    the clients used meanwhile."""
+    start = threading.Barrier(len(clients) + 1)
+
+    def run(index: int, client: Client) -> None:
+        try:
+            client.fresh_connection()
+            if prepare is not None:
+                prepare(index, client)
+        except BaseException:
+            start.abort()  # so that nobody waits for this client
+            raise
+        start.wait()
+        work(index, client)
+
+    threads = [
+        threading.Thread(target=run, args=(index, client)) for index, client in enumerate(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started, cpu = time.perf_counter(), time.process_time()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def take_samples(clients: Sequence[Client]) -> tuple[dict[str, list[float]], list[str]]:
+    """Return the clients' timings by kind of request and their errors, and reset them."""
+    samples: dict[str, list[float]] = {}
+    errors: list[str] = []
+    for client in clients:
+        for kind, seconds in client.samples:
+            samples.setdefault(kind, []).append(seconds)
+        errors.extend(client.errors)
+        client.samples, client.errors = [], []
+    return samples, errors
+
+
+# --- Figures --------------------------------------------------------------------------------
+
+
+def percentile(sorted_seconds: Sequence[float], share: float) -> float:
+    """Return the nearest-rank percentile (`share` in 0–100) of sorted samples."""
+    rank = max(math.ceil(share / 100 * len(sorted_seconds)), 1)
+    return sorted_seconds[rank - 1]
+
+
+def latency(seconds: Sequence[float]) -> str:
+    ordered = sorted(seconds)
+    if not ordered:
+        return "no samples"
+    return "  ".join(
+        f"p{share} {percentile(ordered, share) * 1000:6.1f} ms" for share in (50, 95, 99)
+    )
+
+
+def print_errors(errors: Sequence[str], log: Path) -> None:
+    if not errors:
+        return
+    counts: dict[str, int] = {}
+    for error in errors:
+        counts[error] = counts.get(error, 0) + 1
+    for error, count in sorted(counts.items(), key=lambda pair: -pair[1]):
+        print(f"    {count:5d} x {error}")
+    print(f"  last lines of the gunicorn log:\n{log_tail(log, 15)}")
+
+
+def lost_check(assessment: Assessment, respondents: Sequence[Respondent]) -> bool:
+    """Compare what the clients were told with what the database holds; print it."""
+    submitted = SurveyResponse.objects.filter(
+        assessment=assessment, status=ResponseStatus.SUBMITTED
+    )
+    succeeded = {r.invitation_id for r in respondents if r.submitted}
+    stored = set(submitted.values_list("invitation_id", flat=True))
+    marked = Invitation.objects.filter(assessment=assessment, submitted_at__isnull=False).count()
+    twice = (
+        submitted.values("invitation_id").annotate(count=Count("pk")).filter(count__gt=1).count()
+    )
+    answers_sent = sum(r.answer_count for r in respondents if r.submitted)
+    answers_stored = Answer.objects.filter(response__in=submitted).count()
+    everything = (
+        stored == succeeded
+        and submitted.count() == len(succeeded)
+        and marked == len(succeeded)
+        and twice == 0
+        and answers_stored == answers_sent
+    )
+    print(
+        f"lost check: {len(succeeded)} successful submit POSTs, {submitted.count()} submitted "
+        f"responses in the database (same invitations: {'yes' if stored == succeeded else 'NO'}), "
+        f"{marked} invitations marked submitted, {twice} submitted more than once, "
+        f"{answers_stored} answers stored of {answers_sent} sent: "
+        f"{'nothing lost' if everything else 'MISMATCH'}"
+    )
+    return everything
+
+
+# --- The run --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--surveys", type=int, default=500, help="and as many baseline POSTs")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating baseline/submit")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (more than 1: gthread)"
+    )
+    options = parser.parse_args()
+    call_command("migrate", verbosity=0)  # so that it also runs on a fresh database
+    if connection.vendor != "postgresql":
+        sys.exit("Set DATABASE_URL to a PostgreSQL database.")
+    rng = random.Random(20260901)
+
+    started = time.perf_counter()
+    workspace, sections, respondents = survey_create(options.surveys, rng)
+    try:
+        print(
+            f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
+            f"gunicorn {gunicorn.__version__}, {os.cpu_count()} CPUs "
+            f"(load average {os.getloadavg()[0]:.2f}); created {options.surveys} invitations "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+            cursor.execute(
+                f"CREATE TABLE {BASELINE_TABLE} (id bigint GENERATED BY DEFAULT AS IDENTITY "
+                "PRIMARY KEY, client text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+            )
+        workers = f"{options.workers} {'gthread' if options.threads > 1 else 'sync'} workers"
+        if options.threads > 1:
+            workers += f" x {options.threads} threads"
+        with tempfile.TemporaryDirectory() as folder:
+            log = Path(folder) / "gunicorn.log"
+            port = free_port()
+            server = gunicorn_start(port, options.workers, options.threads, log)
+            try:
+                print(f"gunicorn: {workers}; {options.clients} concurrent clients\n")
+                assessment = Assessment.objects.get(workspace=workspace)
+                clean = run(options, port, log, assessment, sections, respondents)
+            finally:
+                gunicorn_stop(server)
+    finally:
+        Workspace.objects.filter(pk=workspace.pk).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
+        queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+    print("\n(benchmark workspace, baseline table and queued tasks deleted)")
+    if not clean:
+        sys.exit(1)
+
+
+@dataclass
+class Timed:
+    """The timed POSTs of one kind, summed over the rounds."""
+
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    succeeded: int = 0
+    wall: float = 0.0
+    client_cpu: float = 0.0
+
+    def run(
+        self,
+        clients: Sequence[Client],
+        kind: str,
+        work: Callable[[int, Client], object],
+        prepare: Callable[[int, Client], object] | None = None,
+    ) -> None:
+        """Run one phase of `work` and add its wall time, client CPU and `kind` samples."""
+        wall, cpu = run_phase(clients, work, prepare)
+        self.wall += wall
+        self.client_cpu += cpu
+        samples, errors = take_samples(clients)
+        self.seconds.extend(samples.get(kind, []))
+        self.errors.extend(errors)
+
+    @property
+    def throughput(self) -> float:
+        return self.succeeded / self.wall if self.wall else 0.0
+
+
+def run(
+    options: argparse.Namespace,
+    port: int,
+    log: Path,
+    assessment: Assessment,
+    sections: Sequence[Section],
+    respondents: Sequence[Respondent],
+) -> bool:
+    """Fill in the surveys, then time baseline and submit POSTs alternately in --rounds rounds;
+    print the figures and return whether there was neither an error nor a loss."""
+    clients = [Client(port) for _ in range(options.clients)]
+    shares = [respondents[index :: len(clients)] for index in range(len(clients))]
+
+    def fill(index: int, client: Client) -> None:
+        for respondent in shares[index]:
+            client.fill(respondent, sections)
+
+    seconds, _ = run_phase(clients, fill)
+    samples, fill_errors = take_samples(clients)
+    requests = sum(len(values) for values in samples.values())
+    print(
+        f"1. fill in {len(respondents)} surveys (not timed for the goal): {requests} requests in "
+        f"{seconds:.1f} s, {requests / seconds:.0f} req/s, {len(fill_errors)} errors"
+    )
+    for kind in ("welcome GET", "step GET", "step POST", "review GET"):
+        print(f"   {kind:<12} {latency(samples.get(kind, []))}")
+    print_errors(fill_errors, log)
+
+    # Alternating short rounds, so that anything else the machine does meanwhile weighs on
+    # both alike. Each round: as many baseline POSTs as submissions, then the submissions.
+    baseline, submit = Timed("baseline: one INSERT"), Timed("survey submit")
+    stored = [0] * len(clients)
+    for number in range(options.rounds):
+        batches = [share[number :: options.rounds] for share in shares]
+
+        def insert(index: int, client: Client, batches: list[list[Respondent]] = batches) -> None:
+            stored[index] += sum(client.baseline() for _ in batches[index])
+
+        def press_submit(
+            index: int, client: Client, batches: list[list[Respondent]] = batches
+        ) -> None:
+            for respondent in batches[index]:
+                if respondent.filled:
+                    client.submit(respondent)
+
+        baseline.run(
+            clients, "baseline POST", insert, lambda index, client: client.baseline_prepare(index)
+        )
+        submit.run(clients, "submit POST", press_submit)
+    baseline.succeeded = sum(stored)
+    submit.succeeded = sum(respondent.submitted for respondent in respondents)
+
+    print(
+        f"\n2. and 3. timed, in {options.rounds} alternating rounds: each POST, from sending the "
+        "request to reading the whole response"
+    )
+    print(f"{'':<22}{'POSTs':>6}{'errors':>8}{'req/s':>8}   latency{'':<38}client CPU")
+    for timed in (baseline, submit):
+        print(
+            f"{timed.label:<22}{len(timed.seconds):>6}{len(timed.errors):>8}"
+            f"{timed.throughput:>8.0f}   {latency(timed.seconds)}   "
+            f"{timed.client_cpu / timed.wall:.2f} core"
+        )
+        print_errors(timed.errors, log)
+    ratio = submit.throughput / baseline.throughput if baseline.throughput else 0.0
+    submit_p99 = percentile(sorted(submit.seconds) or [math.inf], 99) * 1000
+    print(f"\nthroughput of submit / baseline: {ratio:.2f} (goal >= 0.5)")
+    print(f"p99 of submit:                   {submit_p99:.1f} ms (goal < 100 ms)")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {BASELINE_TABLE}")
+        [baseline_rows] = cursor.fetchone()
+    print(f"baseline rows in the table: {baseline_rows} of {baseline.succeeded} successful POSTs")
+    nothing_lost = lost_check(assessment, respondents) and baseline_rows == baseline.succeeded
+    return nothing_lost and not (fill_errors or baseline.errors or submit.errors)
+
+
+if __name__ == "__main__":
+    main()
