@@ -592,8 +592,10 @@ def answer_clean(*, item: TemplateItem, raw: str) -> AnswerValue | None:
 
 
 def _locked_invitation(invitation: Invitation) -> Invitation:
+    # Only the invitation's row: FOR UPDATE would otherwise also lock the joined assessment and
+    # template, and every draft save and submission of the assessment would wait for the others.
     return (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("assessment", "assessment__template")
         .get(pk=invitation.pk)
     )
