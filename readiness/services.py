@@ -688,9 +688,13 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
         raise AlreadySubmitted(
             "Your answers have already been submitted, so they cannot be changed. Thank you!"
         ) from None
-    _save(invitation, {"submitted_at": now, "opened_at": invitation.opened_at or now})
+    # Two timestamps from our own clock on the row locked above: nothing for full_clean() to
+    # check, and it would cost four queries (both foreign keys, both unique constraints).
+    Invitation.objects.filter(pk=invitation.pk).update(
+        submitted_at=now, opened_at=invitation.opened_at or now
+    )
     project_mark_for_recalculation(project_id=invitation.assessment.project_id)
-    draft.refresh_from_db()
+    draft.status, draft.submitted_at, draft.updated_at = ResponseStatus.SUBMITTED, now, now
     return draft
 
 

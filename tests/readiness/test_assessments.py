@@ -210,6 +210,9 @@ class TestDraftsAndSubmission:
         services.response_save_draft(invitation=invitation, answers=ALL_ANSWERS, step=7)
         response = services.response_submit(invitation=invitation)
         assert response.status == ResponseStatus.SUBMITTED and response.answers.count() == 20
+        assert Response.objects.get(pk=response.pk).submitted_at == response.submitted_at
+        invitation.refresh_from_db()
+        assert invitation.submitted_at == response.submitted_at and invitation.opened_at
         assert Project.objects.get(pk=assessment.project_id).needs_recalculation
         with pytest.raises(services.AlreadySubmitted):
             services.response_save_draft(invitation=invitation, answers={"AW1": "1"}, step=1)
