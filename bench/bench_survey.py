@@ -103,20 +103,19 @@ CONCERNS = ("Time for training before go-live.", "The old reports we still need.
 # --- The server -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_start(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    """Start gunicorn on `port` with the benchmark's settings; return once it answers."""
+def gunicorn_start(workers: int, threads: int, log: Path) -> tuple[subprocess.Popen, int]:
+    """Start gunicorn with the benchmark's settings on a free local port; return it and the
+    port once it answers."""
+    # Bound here and handed over, so the port is known and the first request simply waits in
+    # the socket's queue until a worker has started.
+    listener = socket.create_server((HOST, 0), backlog=2048)
+    port = listener.getsockname()[1]
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "config.wsgi:application",
-        f"--bind={HOST}:{port}",
+        f"--bind=fd://{listener.fileno()}",
         f"--workers={workers}",
         f"--threads={threads}",
         f"--worker-class={'gthread' if threads > 1 else 'sync'}",
@@ -125,27 +124,22 @@ def gunicorn_start(port: int, workers: int, threads: int, log: Path) -> subproce
         # gunicorn's control socket has one default path per user: another server would clash.
         "--no-control-socket",
     ]
-    with log.open("ab") as output:
-        server = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            sys.exit(f"gunicorn stopped (exit code {server.returncode}):\n{log_tail(log)}")
-        probe = http.client.HTTPConnection(HOST, port, timeout=5)
-        try:
-            probe.request("GET", BASELINE_PATH, headers={"X-Forwarded-Proto": "https"})
-            status = probe.getresponse().status
-        except OSError:
-            time.sleep(0.2)
-            continue
-        finally:
-            probe.close()
-        if status == 200:
-            return server
+    with listener, log.open("ab") as output:
+        server = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, pass_fds=[listener.fileno()]
+        )
+    probe = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        probe.request("GET", BASELINE_PATH, headers={"X-Forwarded-Proto": "https"})
+        answer = f"HTTP {probe.getresponse().status}"
+    except OSError as error:
+        answer = type(error).__name__
+    finally:
+        probe.close()
+    if answer != "HTTP 200":
         gunicorn_stop(server)
-        sys.exit(f"gunicorn answered HTTP {status} instead of 200:\n{log_tail(log)}")
-    gunicorn_stop(server)
-    sys.exit(f"gunicorn did not answer within 60 s:\n{log_tail(log)}")
+        sys.exit(f"gunicorn answered {answer} instead of HTTP 200:\n{log_tail(log)}")
+    return server, port
 
 
 def gunicorn_stop(server: subprocess.Popen) -> None:
@@ -527,8 +521,7 @@ def main() -> None:
             workers += f" x {options.threads} threads"
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "gunicorn.log"
-            port = free_port()
-            server = gunicorn_start(port, options.workers, options.threads, log)
+            server, port = gunicorn_start(options.workers, options.threads, log)
             try:
                 print(f"gunicorn: {workers}; {options.clients} concurrent clients\n")
                 assessment = Assessment.objects.get(workspace=workspace)
