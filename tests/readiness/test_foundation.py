@@ -129,6 +129,23 @@ class TestSettings:
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
 
+    def test_production_collectstatic_finds_every_file_the_assets_refer_to(self, tmp_path) -> None:
+        # The manifest storage follows each url() and sourceMappingURL: a missing file (a
+        # vendored script's source map, say) stops the deployment.
+        result = _manage(
+            "collectstatic",
+            "--noinput",
+            env={
+                "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                "DJANGO_SECRET_KEY": "a-long-random-production-secret-" + "x9Q2!" * 10,
+                "DATABASE_URL": "postgres://app@127.0.0.1:5432/adoptready",
+                "ALLOWED_HOSTS": "adoptready.example.com",
+                "STATIC_ROOT": str(tmp_path),
+            },
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert (tmp_path / "staticfiles.json").exists()
+
 
 @pytest.mark.django_db
 class TestDefaultTemplate:
