@@ -496,7 +496,9 @@ def invitations_send(
         assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
         if assessment.state != AssessmentState.OPEN:
             return 0
-        due = Invitation.objects.select_for_update().filter(
+        # Only the invitations' rows: the project and account joined below for the e-mails
+        # must not stay locked (submissions update the project) while the e-mails go out.
+        due = Invitation.objects.select_for_update(of=("self",)).filter(
             assessment=assessment, submitted_at__isnull=True
         )
         if invitation_ids is not None:
@@ -536,7 +538,7 @@ def reminders_send(
             return 0
         invitations = list(
             invitations_due_reminder(assessment=assessment, now=now)
-            .select_for_update()
+            .select_for_update(of=("self",))
             .select_related("assessment__project__account")
         )
         _send([_survey_email(inv, reminder=True) for inv in invitations], connection)

@@ -311,3 +311,45 @@ def test_a_respondent_saves_a_draft_while_another_submission_is_in_progress() ->
         thread.join()
     assert Response.objects.filter(invitation=second, status=ResponseStatus.DRAFT).exists()
     assert Response.objects.filter(invitation=first, status=ResponseStatus.SUBMITTED).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_to_the_project_goes_through_while_invitations_are_being_sent() -> None:
+    """Sending locks the invitations it sends, not the project that submissions mark."""
+    from threading import Event, Thread
+
+    from django.db import connection, transaction
+
+    assessment = open_assessment()
+    respondent = invite(assessment)
+    services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
+    invite(assessment)  # not sent yet
+    sending, finish = Event(), Event()
+
+    class SlowMailServer:
+        def send_messages(self, messages: list) -> int:
+            sending.set()
+            finish.wait(timeout=10)
+            return len(messages)
+
+    def send() -> None:
+        try:
+            services.invitations_send(assessment_id=assessment.pk, connection=SlowMailServer())
+        finally:
+            connection.close()
+
+    Invitation.objects.filter(pk=respondent.pk).update(sent_at=timezone.now())
+    thread = Thread(target=send)
+    thread.start()
+    try:
+        assert sending.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Fail instead of waiting for the sending transaction, should they share a lock.
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            services.response_submit(invitation=respondent)
+    finally:
+        finish.set()
+        thread.join()
+    assert Response.objects.filter(invitation=respondent, status=ResponseStatus.SUBMITTED).exists()
