@@ -493,7 +493,9 @@ def invitations_send(
     `resend`, again to `invitation_ids`); return how many were sent. Running twice sends once."""
     now = _now(now)
     with transaction.atomic():
-        assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
+        # FOR NO KEY UPDATE serializes the sends of an assessment without blocking the rows
+        # that refer to it (a new score snapshot, say) while the e-mails go out.
+        assessment = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
         if assessment.state != AssessmentState.OPEN:
             return 0
         # Only the invitations' rows: the project and account joined below for the e-mails
@@ -533,7 +535,7 @@ def reminders_send(
     """Remind the open assessment's invitees who are due a reminder; return how many."""
     now = _now(now)
     with transaction.atomic():
-        assessment = Assessment.objects.select_for_update().get(pk=assessment_id)
+        assessment = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
         if assessment.state != AssessmentState.OPEN:
             return 0
         invitations = list(

@@ -319,7 +319,7 @@ def test_a_submission_to_the_project_goes_through_while_invitations_are_being_se
     """Sending locks the invitations it sends, not the project that submissions mark."""
     from threading import Event, Thread
 
-    from django.db import connection, transaction
+    from django.db import connection
 
     assessment = open_assessment()
     respondent = invite(assessment)
@@ -344,11 +344,15 @@ def test_a_submission_to_the_project_goes_through_while_invitations_are_being_se
     thread.start()
     try:
         assert sending.wait(timeout=10)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Fail instead of waiting for the sending transaction, should they share a lock.
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
+        with connection.cursor() as cursor:
+            # Fail instead of waiting for the sending transaction, should they share a lock:
+            # the submission, and the recalculation that runs in-process once it commits.
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
             services.response_submit(invitation=respondent)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
     finally:
         finish.set()
         thread.join()
