@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from readiness.models import Project
-from scoring import engine
+from usage import formulas
 from usage.models import UsageEvent
 
 WINDOW_DAYS = 30
@@ -115,16 +115,9 @@ def usage_window_figures(*, project_ids: Iterable[int]) -> dict[int, UsageWindow
         days = (last - max(start, first)).days + 1
         mau = active.get(pk, 0)
         tracked_used = tuple(feature for feature in tracked if feature in used[pk])
-        # The engine owns the usage formulas (SPEC §4); this module only counts.
-        figures = engine.usage_breakdown(
-            engine.UsageFigures(
-                active_users=mau,
-                licensed_seats=seats,
-                features_used=len(tracked_used),
-                features_tracked=len(tracked),
-            )
-        )
-        utilization, breadth, index = figures.utilization, figures.feature_breadth, figures.index
+        utilization = formulas.license_utilization(mau, seats)
+        breadth = formulas.feature_breadth(len(tracked_used), len(tracked))
+        index = formulas.usage_index(utilization, breadth)
         windows[pk] = UsageWindow(
             project_id=pk,
             licensed_seats=seats,
@@ -190,9 +183,7 @@ def usage_monthly_series(
                 active_days=row["days"],
                 events=row["events"],
                 features_used=row["features"],
-                license_utilization=(
-                    min(row["users"] / project_seats, 1.0) if project_seats else None
-                ),
+                license_utilization=formulas.license_utilization(row["users"], project_seats),
             )
         )
     for pk, entries in series.items():
