@@ -1,14 +1,14 @@
-"""Reading and writing the CSV files of invitation lists and responses (no database writes)."""
+"""Reading the CSV files of invitation lists and responses (no database access).
+
+Exports are written by `workspaces.csv`, the one CSV writer.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 PERSON_COLUMNS = ("name", "email", "role", "department")
 # Header spellings accepted for the person columns, lower-cased.
@@ -23,29 +23,6 @@ class Row:
 
     line: int
     cells: dict[str, str]
-
-
-def neutralize(value: object) -> str:
-    """Return `value` as a cell a spreadsheet will never run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def unneutralize(text: str) -> str:
-    """Undo `neutralize`, so an exported file imports back to the same text."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Return a CSV document with every cell neutralized."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(cell) for cell in header])
-    for row in rows:
-        writer.writerow([neutralize(cell) for cell in row])
-    return buffer.getvalue()
 
 
 def decode(data: bytes) -> str:

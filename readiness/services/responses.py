@@ -32,6 +32,7 @@ from readiness.services.assessments import (
 )
 from readiness.services.invitations import _email_error, _role_value, invitation_create
 from readiness.services.projects import project_mark_for_recalculation
+from workspaces.csv import unneutralize
 
 # --- Responses ----------------------------------------------------------------------------
 
@@ -273,7 +274,7 @@ def responses_import(
         seen.setdefault(email, row.line)
         answers = {}
         for index, code in codes:
-            raw = csv_io.unneutralize(row.cells.get(code, ""))
+            raw = unneutralize(row.cells.get(code, ""))
             try:
                 answer = answer_clean(item=items[code], raw=raw)
             except ValidationError as error:
