@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
@@ -53,19 +52,10 @@ def invitation_create(
 MAX_LIST_ROWS = 5000
 
 
-def _role_value(raw: str) -> str | None:
+def role_value(raw: str) -> str | None:
     """Return the respondent role that `raw` names ("End user", "end-user", ...), or None."""
-    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
     labels = {label.lower().replace(" ", "_"): value for value, label in RespondentRole.choices}
-    return key if key in RespondentRole.values else labels.get(key)
-
-
-def _email_error(email: str) -> str | None:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return f"“{email}” is not a valid e-mail address"
-    return None
+    return csv_io.role_value(raw, RespondentRole.values, labels)
 
 
 @transaction.atomic
@@ -84,7 +74,7 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
     clean_rows = []
     for row in rows:
         name, email = row.cells.get("name", ""), row.cells.get("email", "").lower()
-        role = _role_value(row.cells.get("role", ""))
+        role = role_value(row.cells.get("role", ""))
         problems = []
         if "_extra" in row.cells:
             problems.append("has more than four columns (name, e-mail, role, department)")
@@ -92,7 +82,7 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             problems.append("the name is missing")
         if not email:
             problems.append("the e-mail address is missing")
-        elif error := _email_error(email):
+        elif error := csv_io.email_error(email):
             problems.append(error)
         elif email in existing:
             problems.append(f"{email} is already invited to this assessment")
