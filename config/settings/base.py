@@ -136,10 +136,25 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # --- Cache ---------------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+
+
+def redis_cache_settings(url: str) -> dict:
+    """Return the cache settings for Redis at `url`.
+
+    Fail-open: with Redis unreachable every cache call is logged and answered as a miss, so no
+    page fails and no response is lost; the short timeouts bound the wait per call.
+    """
+    return {
+        "default": {
+            "BACKEND": "workspaces.cache.FailOpenRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_cache_settings(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
