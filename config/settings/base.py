@@ -217,6 +217,11 @@ SCORING_COALESCE_GRACE_SECONDS = 60
 # A client that asks for this many unknown survey links within the window gets 429 pages.
 SURVEY_UNKNOWN_LINK_LIMIT = env.int("SURVEY_UNKNOWN_LINK_LIMIT", default=20)
 SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 60)
+# How many proxies in front of the app append to X-Forwarded-For (1 behind the documented TLS
+# proxy): the client address the limit counts is the one the outermost trusted proxy saw.
+# 0 counts REMOTE_ADDR; never set it higher than the real number of proxies, or clients could
+# choose their own address.
+SURVEY_TRUSTED_PROXY_COUNT = env.int("SURVEY_TRUSTED_PROXY_COUNT", default=0)
 
 # --- Logging -------------------------------------------------------------------------------
 
