@@ -67,6 +67,9 @@ class Project(WorkspaceOwned):
     )
     # Set in the same transaction as any change of the evidence; the scoring sweep clears it.
     needs_recalculation = models.BooleanField(default=False, db_index=True)
+    # Why the last recalculation failed (the sweep carried on with the other projects); empty
+    # once one succeeds.
+    recalculation_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
