@@ -75,6 +75,13 @@ LINE_TOO_LONG = (
     "Line {line} is longer than a million characters, which no usage row is. Check that the "
     "file is a table with one row per line, then upload it again."
 )
+# csv's default cell limit; the limit is process-wide (the loader raises it), so the preview
+# checks its cells itself: no header or usage cell comes near it.
+MAX_PREVIEW_CELL_CHARS = 131_072
+CELL_TOO_LONG = (
+    "Line {line} has a cell longer than 131,072 characters, or a quote never closed, which no "
+    "usage row has. Check the delimiter and the quotes, then upload the file again."
+)
 BAD_QUOTES = (
     "Line {line} has a quote out of place or never closed. A cell with a quote starts and "
     'ends with one, and a quote inside it is written twice (""). Correct it and upload the '
@@ -520,7 +527,7 @@ def csv_blocks(reader: CheckedReader, delimiter: str, width: int) -> Iterator[Ro
             rows, lines, next_line = _csv_module_rows(text, delimiter, width, line)
         except _QuoteOpenAtEnd:
             if len(text) > MAX_QUOTED_CHARS:
-                raise FileRefused.single(BAD_QUOTES.format(line=line), line=line) from None
+                raise FileRefused.single(CELL_TOO_LONG.format(line=line), line=line) from None
             pending = text  # a quoted cell goes on in the next piece
             continue
         pending = ""
@@ -682,8 +689,17 @@ def read_shape(open_file: Callable[[], IO[bytes]], name: str, preview_rows: int 
                 raise FileRefused.single(EMPTY_FILE)
             delimiter = detect_delimiter(header_line)
             records = csv.reader(_chain_first(header_line, text), delimiter=delimiter)
-            names = next(records, [])
-            preview = [row for row in _take(records, preview_rows)]
+            try:
+                names = next(records, [])
+                preview = [row for row in _take(records, preview_rows)]
+                for number, row in enumerate([names, *preview], 1):
+                    if any(len(cell) > MAX_PREVIEW_CELL_CHARS for cell in row):
+                        raise FileRefused.single(CELL_TOO_LONG.format(line=number), line=number)
+            except csv.Error:
+                # csv's cell limit (131,072 characters unless raised): a broken quote that
+                # swallows the file, or a cell no usage row has.
+                line = records.line_num
+                raise FileRefused.single(CELL_TOO_LONG.format(line=line), line=line) from None
     if not any(name.strip(STRIP_CHARS) for name in names):
         raise FileRefused.single(NO_HEADER)
     header = normalize_header(names)

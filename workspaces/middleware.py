@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from workspaces.models import Membership
 
@@ -36,3 +37,32 @@ class CurrentWorkspaceMiddleware:
         request.membership = membership
         request.workspace = membership.workspace if membership else None
         return self.get_response(request)
+
+
+NUL_IN_INPUT = (
+    "What you sent holds a NUL character (\\0), which no text ever has — it usually comes "
+    "from pasting binary data. Go back, remove it and send the form again."
+)
+
+
+class RefuseNulCharactersMiddleware:
+    """Answer 400 with a clear page to any query or form field holding a NUL character.
+
+    PostgreSQL cannot store NUL in text, and views that read a field without a Django form
+    (the survey's answers, the workspace switch) would fail on it with a 500. One check here
+    covers every page; forms refuse other bad input field by field.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+            return render(request, "400_input.html", {"message": NUL_IN_INPUT}, status=400)
+        return self.get_response(request)
+
+
+def _holds_nul(data: object) -> bool:
+    return any(
+        "\0" in key or any("\0" in value for value in values) for key, values in data.lists()
+    )
