@@ -13,6 +13,7 @@ from readiness.services.assessments import (
     assessment_close_overdue,
     assessment_create,
     assessment_open,
+    assessment_send_recorded,
     assessment_update,
     survey_state,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "assessment_close_overdue",
     "assessment_create",
     "assessment_open",
+    "assessment_send_recorded",
     "assessment_update",
     "default_template_ensure",
     "invitation_add_list",
