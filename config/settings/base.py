@@ -176,7 +176,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # With the broker down, publishing gives up within about two seconds instead of blocking the
 # request for long: the project stays marked and the sweep below catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Tasks are acknowledged late: Redis hands an unacknowledged task to another worker after
+# `visibility_timeout`. It must outlast the longest task time limit (the nightly
+# recalculation's 55 minutes) plus the longest countdown, or a task still running would run
+# twice at once; a test checks it against every registered task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 2 * 60 * 60,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -199,6 +207,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
     "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
+    "fail-stalled-usage-imports": {
+        "task": "usage.tasks.fail_stalled_usage_imports",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "requeue-stalled-usage-imports": {
         "task": "usage.tasks.requeue_stalled_usage_imports",
         "schedule": 5 * 60,
@@ -263,3 +276,7 @@ USAGE_PSEUDONYM_KEY = env("USAGE_PSEUDONYM_KEY", default="")
 USAGE_IMPORT_MAX_BYTES = env.int("USAGE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 # An upload whose columns nobody confirms is discarded, file and all, after this many hours.
 USAGE_UPLOAD_EXPIRY_HOURS = env.int("USAGE_UPLOAD_EXPIRY_HOURS", default=24)
+# An import "processing" for this long whose worker is gone (its row is not locked) is failed
+# by the periodic task. Longer than the task time limit (CELERY_TASK_TIME_LIMIT, 15 minutes),
+# after which a hung worker is killed.
+USAGE_IMPORT_STALL_MINUTES = env.int("USAGE_IMPORT_STALL_MINUTES", default=20)
