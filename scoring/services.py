@@ -73,6 +73,17 @@ def scoring_model_revise(
     return revised
 
 
+def min_group_size(workspace_id: int) -> int:
+    """Return the minimum group size of the workspace's model in force (the default if none)."""
+    size = (
+        ScoringModel.objects.filter(workspace_id=workspace_id)
+        .order_by("-version")
+        .values_list("min_group_size", flat=True)
+        .first()
+    )
+    return size if size is not None else engine.ModelParameters().min_group_size
+
+
 # --- Recalculation ------------------------------------------------------------------------
 
 
