@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from workspaces.models import Membership
 
@@ -66,3 +67,21 @@ def _holds_nul(data: object) -> bool:
     return any(
         "\0" in key or any("\0" in value for value in values) for key, values in data.lists()
     )
+
+
+class PrivatePagesMiddleware:
+    """Mark every page served to a signed-in user `Cache-Control: private, no-store`.
+
+    Such pages show a workspace's data: no shared proxy may keep them, and the browser must
+    not show them again from its cache after signing out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

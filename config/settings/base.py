@@ -6,10 +6,12 @@ Celery tasks run in-process and e-mail printed to the console.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     # Our apps, bottom layer first: each imports only from the ones above it in this list.
     "workspaces",
     "readiness",
@@ -55,6 +58,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "workspaces.middleware.CurrentWorkspaceMiddleware",
     "workspaces.middleware.RefuseNulCharactersMiddleware",
+    "workspaces.middleware.PrivatePagesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -98,9 +105,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a sign-in (the app's or the admin's) after too many failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in and password-reset throttling --------------------------------------------------
+
+# Five wrong passwords for one username from one address lock that pair out for 15 minutes
+# (per pair, so that nobody can lock a colleague out from elsewhere); a right password resets
+# the count. Failures are kept in the database, so the lock holds with Redis down.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "workspaces.net.client_address"
+AXES_VERBOSE = False
+# Password-reset e-mails asked for from one address / for one e-mail address, per window.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 10
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+PASSWORD_RESET_WINDOW = 60 * 60
+
+# --- Admin ---------------------------------------------------------------------------------
+
+# The Django admin's path; empty turns the admin off (production's default).
+ADMIN_URL = env("ADMIN_URL", default="admin/")
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+# No inline script anywhere (behaviours live in static/js/); style attributes stay allowed
+# for the progress bars' widths.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalization ------------------------------------------------------------------
 
@@ -235,7 +288,7 @@ SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 
 # proxy): the client address the limit counts is the one the outermost trusted proxy saw.
 # 0 counts REMOTE_ADDR; never set it higher than the real number of proxies, or clients could
 # choose their own address.
-SURVEY_TRUSTED_PROXY_COUNT = env.int("SURVEY_TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Logging -------------------------------------------------------------------------------
 

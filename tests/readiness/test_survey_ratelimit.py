@@ -36,7 +36,7 @@ def test_a_valid_link_opens_after_its_client_reached_the_limit(client, invitatio
 
 def test_behind_the_proxy_one_guessing_client_does_not_block_the_others(invitation, settings):
     settings.SURVEY_UNKNOWN_LINK_LIMIT = 3
-    settings.SURVEY_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     guesser = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="203.0.113.7")
     respondent = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.4")
     assert guess(guesser, 4) == [404, 404, 404, 429]
@@ -47,7 +47,7 @@ def test_behind_the_proxy_one_guessing_client_does_not_block_the_others(invitati
 
 def test_a_forged_forwarded_for_does_not_reset_the_count(settings):
     settings.SURVEY_UNKNOWN_LINK_LIMIT = 3
-    settings.SURVEY_TRUSTED_PROXY_COUNT = 1
+    settings.TRUSTED_PROXY_COUNT = 1
     guesser = Client(REMOTE_ADDR=PROXY)
     # The proxy appends the address it saw; whatever the client wrote before it is ignored.
     codes = [
