@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0003_workspace_models_moved_out'),
+        ('readiness', '0004_invitation_previous_token_hash'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0004_project_recalculation_error'),
+        ('readiness', '0005_project_recalculation_error'),
     ]
 
     operations = [
