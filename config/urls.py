@@ -13,6 +13,7 @@ urlpatterns = [
     path("auth/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("s/", include("readiness.survey.urls")),
+    path("w/", include("readiness.survey.workshop_urls")),
     path("", include("workspaces.urls")),
     path("", include("readiness.urls")),
     path("", include("usage.urls")),

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from readiness import csv_io
 from readiness.models import (
+    ADKAR_DIMENSIONS,
     Account,
     Assessment,
     AssessmentState,
+    Dimension,
     Project,
     RespondentRole,
     SurveyTemplate,
@@ -341,3 +343,26 @@ class ResponseImportForm(forms.Form):
             return csv_io.decode(upload.read())
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+class WorkshopPromptsForm(forms.Form):
+    """Up to three discussion prompts per ADKAR dimension, one a line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for dimension in ADKAR_DIMENSIONS:
+            self.fields[dimension] = forms.CharField(
+                label=Dimension(dimension).label,
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="At most three prompts, one a line. {product} is the product's name.",
+            )
+        self.helper = _helper("Save the prompts")
+
+    def prompts(self) -> dict[str, list[str]]:
+        """Return the prompts per dimension, one per non-empty line."""
+        return {
+            dimension: self.cleaned_data.get(dimension, "").splitlines()
+            for dimension in ADKAR_DIMENSIONS
+        }

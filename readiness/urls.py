@@ -59,6 +59,13 @@ urlpatterns = [
         views.invitation_resend,
         name="invitation_resend",
     ),
+    path(
+        "assessments/<int:assessment_id>/workshops/start/",
+        views.workshop_start,
+        name="workshop_start",
+    ),
+    path("workshops/<int:workshop_id>/end/", views.workshop_end, name="workshop_end"),
+    path("workshops/prompts/", views.workshop_prompts, name="workshop_prompts"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
     path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),

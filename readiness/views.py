@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -19,11 +19,12 @@ from readiness.forms import (
     ProjectForm,
     ResponseImportForm,
     TemplateWordingForm,
+    WorkshopPromptsForm,
 )
 from readiness.models import Assessment, AssessmentState
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
-from workspaces.permissions import Action
+from workspaces.permissions import Action, role_can
 
 # --- Accounts -----------------------------------------------------------------------------
 
@@ -133,6 +134,7 @@ def _assessment_page(
         "invitations": selectors.invitation_list(assessment=assessment),
         "rates": selectors.response_rates(assessment=assessment),
         "concerns": selectors.concern_list(assessment=assessment),
+        "workshops": selectors.workshop_list_for_assessment(assessment=assessment),
         "due_reminders": services.invitations_due_reminder(assessment=assessment).count(),
         "invitation_form": InvitationForm(assessment=assessment),
         "list_form": InvitationListForm(),
@@ -388,3 +390,55 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 def _people(count: int) -> str:
     """Return "1 person" or "N people", for messages."""
     return f"{count} {'person' if count == 1 else 'people'}"
+
+
+# --- Workshops ----------------------------------------------------------------------------
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def workshop_start(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    departments = request.POST.get("departments", "").splitlines()
+    try:
+        workshop = services.workshop_start(
+            assessment=assessment, started_by=request.user, departments=departments
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(assessment)
+    return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def workshop_end(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = selectors.workshop_get(workspace=request.workspace, workshop_id=workshop_id)
+    services.workshop_end(workshop=workshop)
+    messages.success(
+        request,
+        f"The workshop {workshop.code} has ended: nobody can join any more. Its answers are "
+        "responses of the assessment.",
+    )
+    return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
+
+
+@workspace_view()
+def workshop_prompts(request: HttpRequest) -> HttpResponse:
+    prompts = selectors.workshop_prompts(workspace=request.workspace)
+    initial = {dimension: "\n".join(texts) for dimension, texts in prompts.items()}
+    form = WorkshopPromptsForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if not role_can(request.membership.role, Action.MANAGE_WORKSPACE):
+            raise PermissionDenied("Only a workspace admin can edit the discussion prompts.")
+        if form.is_valid():
+            try:
+                services.workshop_prompts_set(workspace=request.workspace, prompts=form.prompts())
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field, problems)
+            else:
+                messages.success(request, "The discussion prompts are saved.")
+                return redirect("readiness:workshop_prompts")
+    status = 400 if form.errors else 200
+    return render(request, "readiness/workshop_prompts.html", {"form": form}, status=status)

@@ -202,6 +202,12 @@ SCORING_COALESCE_GRACE_SECONDS = 60
 # A client that asks for this many unknown survey links within the window gets 429 pages.
 SURVEY_UNKNOWN_LINK_LIMIT = env.int("SURVEY_UNKNOWN_LINK_LIMIT", default=20)
 SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 60)
+# A live workshop: unknown join codes tried per address, and participants one address may add
+# to a workshop (a whole room can share one address behind the customer's NAT).
+WORKSHOP_UNKNOWN_CODE_LIMIT = env.int("WORKSHOP_UNKNOWN_CODE_LIMIT", default=20)
+WORKSHOP_UNKNOWN_CODE_WINDOW = env.int("WORKSHOP_UNKNOWN_CODE_WINDOW", default=15 * 60)
+WORKSHOP_JOIN_LIMIT = env.int("WORKSHOP_JOIN_LIMIT", default=500)
+WORKSHOP_JOIN_WINDOW = env.int("WORKSHOP_JOIN_WINDOW", default=60 * 60)
 
 # --- Logging -------------------------------------------------------------------------------
 

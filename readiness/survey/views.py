@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness import selectors, services
 from readiness.models import Answer, Dimension, Invitation, ItemKind, TemplateItem
-from readiness.survey import ratelimit
+from readiness.survey import devices, ratelimit
 
 LIKERT_CHOICES = (
     ("1", "Strongly disagree"),
@@ -81,7 +81,9 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     @never_cache
     @wraps(view)
     def wrapped(request: HttpRequest, token: str, *args: object, **kwargs: object) -> HttpResponse:
-        if ratelimit.is_blocked(request):
+        # A phone that joined a workshop carries its token in a signed cookie: another guest
+        # guessing links on the room's shared address must not lock it out of its own survey.
+        if ratelimit.is_blocked(request) and not devices.joined_with(request, token):
             return _page(request, "rate_limited", {}, status=429)
         invitation = selectors.invitation_by_token(token=token)
         if invitation is None:
