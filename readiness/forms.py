@@ -358,7 +358,7 @@ class WorkshopPromptsForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text="At most three prompts, one a line. {product} is the product's name.",
             )
-        self.helper = _helper("Save the prompts")
+        self.helper = form_helper("Save the prompts")
 
     def prompts(self) -> dict[str, list[str]]:
         """Return the prompts per dimension, one per non-empty line."""
