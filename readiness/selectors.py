@@ -263,7 +263,8 @@ def workshop_list_for_assessment(*, assessment: Assessment) -> QuerySet[Workshop
 
 def workshop_by_code(*, code: str) -> Workshop | None:
     """Return the workshop (live or ended) whose join code is `code`, or None."""
-    if not code or len(code) > 20:
+    # Codes are letters and digits: anything else (a NUL byte, say) cannot match.
+    if not code or len(code) > 20 or not code.isascii() or not code.isalnum():
         return None
     return (
         Workshop.objects.select_related("assessment__template", "assessment__project__account")

@@ -73,7 +73,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     workshop = selectors.workshop_by_code(code=code)
     if workshop is None:
         ratelimit.workshop_record_miss(request)
-        return _page(request, "unknown", {"code": code}, status=404)
+        shown = code if code.isascii() and code.isalnum() and len(code) <= 20 else ""
+        return _page(request, "unknown", {"code": shown}, status=404)
     if not workshop.is_live:
         return _page(request, "ended", _join_context(workshop, {}, {}), status=410)
     if services.survey_state(assessment=workshop.assessment) != "open":

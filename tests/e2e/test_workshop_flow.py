@@ -52,6 +52,15 @@ def new_context(browser, **options: object):
     return context
 
 
+def tab_to(page, selector: str, limit: int = 40) -> None:
+    """Press Tab until `selector` has the focus, as a keyboard-only user would."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
 def participant_answers(browser, axe_source: str, url: str, role: str, check: bool) -> None:
     """Join on a phone, answer the Awareness step as a barrier, skip the rest and submit."""
     phone = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
@@ -59,9 +68,22 @@ def participant_answers(browser, axe_source: str, url: str, role: str, check: bo
     page.goto(url)
     if check:
         assert_accessible(page, axe_source, PHONE["width"])
-    page.get_by_label(role, exact=True).check()
-    page.get_by_label("Your department").select_option("Finance")
-    page.get_by_role("button", name="Start the survey").click()
+    if check:  # keyboard only: the role with the arrow keys, the department, Enter
+        assert role == "End user"
+        tab_to(page, "input[name='role']")
+        page.keyboard.press("Space")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        assert page.locator("input[name='role']:checked").get_attribute("value") == "end_user"
+        tab_to(page, "select[name='department']")
+        page.keyboard.press("ArrowDown")
+        assert page.locator("select[name='department']").input_value() == "Finance"
+        tab_to(page, "button[type='submit']")
+        page.keyboard.press("Enter")
+    else:
+        page.get_by_label(role, exact=True).check()
+        page.get_by_label("Your department").select_option("Finance")
+        page.get_by_role("button", name="Start the survey").click()
     page.wait_for_url("**/awareness/")
     if check:
         assert_accessible(page, axe_source, PHONE["width"])

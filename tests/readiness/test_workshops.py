@@ -153,6 +153,12 @@ class TestJoin:
         assert response.status_code == 404
         assert "No workshop has the code ZZZZZZ" in response.content.decode()
 
+    @pytest.mark.parametrize("code", ["AB%00CD", "%E2%80%AE" * 3, "A" * 300])
+    def test_a_malformed_code_answers_the_unknown_page(self, client, db, code):
+        response = client.get(f"/w/{code}/")
+        assert response.status_code == 404
+        assert "This is not a workshop code" in response.content.decode()
+
     def test_ended_workshop_answers_a_clear_page(self, client, workshop):
         services.workshop_end(workshop=workshop)
         for response in (
