@@ -9,6 +9,7 @@ from crispy_forms.layout import Column, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from readiness import csv_io
@@ -359,6 +360,7 @@ class WorkshopPromptsForm(forms.Form):
                 help_text="At most three prompts, one a line. {product} is the product's name.",
             )
         self.helper = form_helper("Save the prompts")
+        self.helper.form_action = reverse("readiness:workshop_prompts_edit")
 
     def prompts(self) -> dict[str, list[str]]:
         """Return the prompts per dimension, one per non-empty line."""

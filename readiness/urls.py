@@ -66,6 +66,7 @@ urlpatterns = [
     ),
     path("workshops/<int:workshop_id>/end/", views.workshop_end, name="workshop_end"),
     path("workshops/prompts/", views.workshop_prompts, name="workshop_prompts"),
+    path("workshops/prompts/edit/", views.workshop_prompts_edit, name="workshop_prompts_edit"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
     path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
@@ -24,7 +24,7 @@ from readiness.forms import (
 from readiness.models import Assessment, AssessmentState
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
-from workspaces.permissions import Action, role_can
+from workspaces.permissions import Action
 
 # --- Accounts -----------------------------------------------------------------------------
 
@@ -423,22 +423,29 @@ def workshop_end(request: HttpRequest, workshop_id: int) -> HttpResponse:
     return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
 
 
-@workspace_view()
-def workshop_prompts(request: HttpRequest) -> HttpResponse:
+def _prompts_form(request: HttpRequest) -> WorkshopPromptsForm:
     prompts = selectors.workshop_prompts(workspace=request.workspace)
     initial = {dimension: "\n".join(texts) for dimension, texts in prompts.items()}
-    form = WorkshopPromptsForm(request.POST or None, initial=initial)
-    if request.method == "POST":
-        if not role_can(request.membership.role, Action.MANAGE_WORKSPACE):
-            raise PermissionDenied("Only a workspace admin can edit the discussion prompts.")
-        if form.is_valid():
-            try:
-                services.workshop_prompts_set(workspace=request.workspace, prompts=form.prompts())
-            except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    form.add_error(field, problems)
-            else:
-                messages.success(request, "The discussion prompts are saved.")
-                return redirect("readiness:workshop_prompts")
-    status = 400 if form.errors else 200
-    return render(request, "readiness/workshop_prompts.html", {"form": form}, status=status)
+    return WorkshopPromptsForm(request.POST or None, initial=initial)
+
+
+@workspace_view()
+def workshop_prompts(request: HttpRequest) -> HttpResponse:
+    form = _prompts_form(request)
+    return render(request, "readiness/workshop_prompts.html", {"form": form})
+
+
+@workspace_view(Action.MANAGE_WORKSPACE)
+@require_POST
+def workshop_prompts_edit(request: HttpRequest) -> HttpResponse:
+    form = _prompts_form(request)
+    if form.is_valid():
+        try:
+            services.workshop_prompts_set(workspace=request.workspace, prompts=form.prompts())
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field, problems)
+        else:
+            messages.success(request, "The discussion prompts are saved.")
+            return redirect("readiness:workshop_prompts")
+    return render(request, "readiness/workshop_prompts.html", {"form": form}, status=400)

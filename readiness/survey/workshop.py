@@ -56,6 +56,51 @@ def _join_context(workshop: Workshop, values: dict[str, str], errors: dict) -> d
     }
 
 
+def _joined_token(request: HttpRequest, code: str) -> str | None:
+    """Return the survey token of this device's participant of workshop `code`, if it has one."""
+    token = devices.token_for(request, code=code)
+    if token is None:
+        return None
+    participant = selectors.invitation_by_token(token=token)
+    return token if participant is not None and participant.workshop_id is not None else None
+
+
+def _workshop_or_refusal(
+    request: HttpRequest, code: str
+) -> tuple[Workshop | None, HttpResponse | None]:
+    """Return the live workshop with `code`, or the page that says why nobody can join it."""
+    if ratelimit.workshop_code_blocked(request):
+        return None, _page(request, "rate_limited", {}, status=429)
+    workshop = selectors.workshop_by_code(code=code)
+    if workshop is None:
+        ratelimit.workshop_record_miss(request)
+        shown = code if code.isascii() and code.isalnum() and len(code) <= 20 else ""
+        return None, _page(request, "unknown", {"code": shown}, status=404)
+    if not workshop.is_live or services.survey_state(assessment=workshop.assessment) != "open":
+        return None, _page(request, "ended", _join_context(workshop, {}, {}), status=410)
+    return workshop, None
+
+
+def _join_post(request: HttpRequest, workshop: Workshop) -> HttpResponse:
+    values = {key: request.POST.get(key, "")[:200] for key in ("role", "department")}
+    if ratelimit.workshop_join_blocked(request, workshop.pk):
+        return _page(request, "rate_limited", {}, status=429)
+    try:
+        participant = services.workshop_join(
+            workshop=workshop, role=values["role"], department=values["department"]
+        )
+    except services.SurveyUnavailable:
+        return _page(request, "ended", _join_context(workshop, {}, {}), status=410)
+    except ValidationError as error:
+        context = _join_context(workshop, values, error.message_dict)
+        return _page(request, "join", context, status=400)
+    ratelimit.workshop_record_join(request, workshop.pk)
+    first = sections_of(participant.invitation)[0].slug
+    response = redirect("survey:step", token=participant.token, section=first)
+    devices.remember(response, request, code=workshop.code, token=participant.token)
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def join(request: HttpRequest, code: str) -> HttpResponse:
@@ -63,41 +108,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     normalized = services.normalize_code(code)
     if normalized != code:
         return redirect("workshop:join", code=normalized)
-    token = devices.token_for(request, code=code)
+    token = _joined_token(request, code)
     if token is not None:
-        participant = selectors.invitation_by_token(token=token)
-        if participant is not None and participant.workshop_id is not None:
-            return redirect("survey:welcome", token=token)
-    if ratelimit.workshop_code_blocked(request):
-        return _page(request, "rate_limited", {}, status=429)
-    workshop = selectors.workshop_by_code(code=code)
-    if workshop is None:
-        ratelimit.workshop_record_miss(request)
-        shown = code if code.isascii() and code.isalnum() and len(code) <= 20 else ""
-        return _page(request, "unknown", {"code": shown}, status=404)
-    if not workshop.is_live:
-        return _page(request, "ended", _join_context(workshop, {}, {}), status=410)
-    if services.survey_state(assessment=workshop.assessment) != "open":
-        return _page(request, "ended", _join_context(workshop, {}, {}), status=410)
-    values = {"role": "", "department": ""}
-    errors: dict[str, list[str]] = {}
+        return redirect("survey:welcome", token=token)
+    workshop, refusal = _workshop_or_refusal(request, code)
+    if refusal is not None:
+        return refusal
     if request.method == "POST":
-        values = {key: request.POST.get(key, "")[:200] for key in values}
-        if ratelimit.workshop_join_blocked(request, workshop.pk):
-            return _page(request, "rate_limited", {}, status=429)
-        try:
-            participant = services.workshop_join(
-                workshop=workshop, role=values["role"], department=values["department"]
-            )
-        except services.SurveyUnavailable:
-            return _page(request, "ended", _join_context(workshop, {}, {}), status=410)
-        except ValidationError as error:
-            errors = error.message_dict
-        else:
-            ratelimit.workshop_record_join(request, workshop.pk)
-            first = sections_of(participant.invitation)[0].slug
-            response = redirect("survey:step", token=participant.token, section=first)
-            devices.remember(response, request, code=code, token=participant.token)
-            return response
-    context = _join_context(workshop, values, errors)
-    return _page(request, "join", context, status=400 if errors else 200)
+        return _join_post(request, workshop)
+    empty = {"role": "", "department": ""}
+    return _page(request, "join", _join_context(workshop, empty, {}))

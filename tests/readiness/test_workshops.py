@@ -261,7 +261,8 @@ class TestPrompts:
         page = admin_client_ws.get(url).content.decode()
         assert "What would make {product} worth it for you personally?" in page
         response = admin_client_ws.post(
-            url, {"desire": "Why would you want this?\nWhat is in it for you?"}
+            reverse("readiness:workshop_prompts_edit"),
+            {"desire": "Why would you want this?\nWhat is in it for you?"},
         )
         assert response.status_code == 302
         from readiness import selectors
@@ -271,7 +272,7 @@ class TestPrompts:
 
     def test_more_than_three_prompts_are_refused(self, admin_client_ws):
         response = admin_client_ws.post(
-            reverse("readiness:workshop_prompts"), {"ability": "a\nb\nc\nd"}
+            reverse("readiness:workshop_prompts_edit"), {"ability": "a\nb\nc\nd"}
         )
         assert response.status_code == 400
         assert "Write at most 3 prompts, one a line." in response.content.decode()
@@ -280,4 +281,5 @@ class TestPrompts:
         consultant = client_for(workspace, Role.CONSULTANT)
         url = reverse("readiness:workshop_prompts")
         assert consultant.get(url).status_code == 200
-        assert consultant.post(url, {"desire": "x"}).status_code == 403
+        edit = reverse("readiness:workshop_prompts_edit")
+        assert consultant.post(edit, {"desire": "x"}).status_code == 403
