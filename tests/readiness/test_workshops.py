@@ -214,6 +214,8 @@ class TestSubmitOnce:
             reverse("readiness:assessment_detail", args=[workshop.assessment_id])
         ).content.decode()
         assert "1 of 3 submitted" in rates
+        # The named invitations list one person; the workshop panel counts the participants.
+        assert rates.count("Copy link<span") == 1
         sent = services.invitations_send(assessment_id=workshop.assessment_id)
         later = timezone.now() + timezone.timedelta(days=30)
         reminded = services.reminders_send(assessment_id=workshop.assessment_id, now=later)
