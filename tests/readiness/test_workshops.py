@@ -101,6 +101,11 @@ class TestStartAndEnd:
             == 403
         )
 
+    def test_closing_the_assessment_ends_its_workshop(self, client, workshop):
+        services.assessment_close(assessment=workshop.assessment)
+        assert Workshop.objects.get(pk=workshop.pk).ended_at is not None
+        assert join(client, workshop).status_code == 410
+
     def test_ending_twice_keeps_the_first_end(self, consultant_client, workshop):
         url = reverse("readiness:workshop_end", args=[workshop.pk])
         consultant_client.post(url)
