@@ -11,8 +11,16 @@ from dataclasses import dataclass
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 PERSON_COLUMNS = ("name", "email", "role", "department")
+# An invitation list may also say which language each person's survey speaks.
+LIST_COLUMNS = (*PERSON_COLUMNS, "language")
 # Header spellings accepted for the person columns, lower-cased.
-COLUMN_ALIASES = {"e-mail": "email", "e mail": "email", "mail": "email", "dept": "department"}
+COLUMN_ALIASES = {
+    "e-mail": "email",
+    "e mail": "email",
+    "mail": "email",
+    "dept": "department",
+    "lang": "language",
+}
 
 DONT_KNOW = "dont_know"
 
@@ -69,7 +77,7 @@ def header_name(raw: str) -> str:
     """Return the canonical name of a header cell: person columns lower-cased, codes upper."""
     name = raw.strip().lower()
     name = COLUMN_ALIASES.get(name, name)
-    return name if name in PERSON_COLUMNS else raw.strip().upper()
+    return name if name in LIST_COLUMNS else raw.strip().upper()
 
 
 def read_rows(text: str) -> tuple[list[str], Iterator[Row]]:
@@ -94,12 +102,12 @@ def read_rows(text: str) -> tuple[list[str], Iterator[Row]]:
 def read_person_list(text: str) -> list[Row]:
     """Return the rows of a pasted or uploaded invitation list.
 
-    A header row (name, email, role, department) is optional; without one the columns are
-    taken in that order.
+    A header row (name, email, role, department, language) is optional; without one the
+    columns are taken in that order.
     """
     reader = csv.reader(io.StringIO(text), _dialect(text))
     rows: list[Row] = []
-    columns: Sequence[str] = PERSON_COLUMNS
+    columns: Sequence[str] = LIST_COLUMNS
     first = True
     for cells in reader:
         if not any(cell.strip() for cell in cells):

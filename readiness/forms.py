@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from readiness import csv_io
 from readiness.models import (
+    SURVEY_LANGUAGES,
     Account,
     Assessment,
     AssessmentState,
@@ -300,17 +301,23 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     role = forms.ChoiceField(choices=RespondentRole.choices)
     department = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(
+        label="Survey language",
+        choices=SURVEY_LANGUAGES,
+        help_text="The language of the invitation e-mail and of the survey.",
+    )
 
     def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.assessment = assessment
+        self.fields["language"].initial = assessment.workspace.default_language
         self.fields["email"].error_messages["invalid"] = (
             "Enter a valid e-mail address, like name@example.com."
         )
         self.helper = _helper(
             "Invite",
             Row(Column("name"), Column("email")),
-            Row(Column("role"), Column("department")),
+            Row(Column("role"), Column("department"), Column("language")),
         )
 
     def clean_email(self) -> str:
@@ -326,9 +333,12 @@ class InvitationListForm(forms.Form):
     people = forms.CharField(
         label="Paste a list",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Name, e-mail, role, department"}),
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": "Name, e-mail, role, department, language"}
+        ),
         help_text="One person per line: name, e-mail, role (sponsor, manager or end_user), "
-        "department (optional). A header row is optional.",
+        "department (optional), survey language (optional: en, de, fr or es; the workspace's "
+        "default language otherwise). A header row is optional.",
     )
     file = forms.FileField(
         label="…or upload a CSV file",

@@ -7,6 +7,16 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+# The languages the respondent flow and the default template ship in (settings.LANGUAGES
+# names the same codes); survey wording falls back to the item's own wording in any other.
+SURVEY_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+)
+SURVEY_LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _ in SURVEY_LANGUAGES)
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -20,6 +30,13 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    default_language = models.CharField(
+        "default survey language",
+        max_length=8,
+        choices=SURVEY_LANGUAGES,
+        default="en",
+        help_text="Invitations without a language of their own get this one.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -205,6 +222,9 @@ class TemplateItem(models.Model):
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     dimension = models.CharField(max_length=20, choices=Dimension.choices)
     wording = models.TextField()
+    # Wording in other languages by language code ({"de": "...", ...}); a language without an
+    # entry shows `wording`. Answers belong to the item whatever the language they were given in.
+    translations = models.JSONField(default=dict, blank=True)
     allow_dont_know = models.BooleanField("allow “Don't know”", default=True)
     required = models.BooleanField(default=False)
 
@@ -218,9 +238,13 @@ class TemplateItem(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def text_for(self, product_name: str) -> str:
-        """Return the wording with `{product}` replaced by the project's product name."""
-        return self.wording.replace("{product}", product_name)
+    def wording_in(self, language: str | None) -> str:
+        """Return the wording in `language`, or the item's own wording when it has none."""
+        return (self.translations or {}).get(language or "", "") or self.wording
+
+    def text_for(self, product_name: str, language: str | None = None) -> str:
+        """Return the wording in `language` with `{product}` replaced by the product name."""
+        return self.wording_in(language).replace("{product}", product_name)
 
 
 class AssessmentState(models.TextChoices):
@@ -282,6 +306,7 @@ class Invitation(WorkspaceOwned):
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=RespondentRole.choices)
     department = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8, choices=SURVEY_LANGUAGES, default="en")
     token_salt = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -103,7 +103,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
         return None
     return (
         Invitation.objects.select_related(
-            "assessment", "assessment__template", "assessment__project__account"
+            "workspace", "assessment", "assessment__template", "assessment__project__account"
         )
         .filter(token_hash=tokens.hash_token(token))
         .first()

@@ -15,12 +15,15 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from readiness import csv_io, tokens
-from readiness.default_template import DEFAULT_ITEMS, DEFAULT_TEMPLATE_NAME
+from readiness.default_template import DEFAULT_ITEMS, DEFAULT_TEMPLATE_NAME, DEFAULT_TRANSLATIONS
 from readiness.models import (
+    SURVEY_LANGUAGE_CODES,
+    SURVEY_LANGUAGES,
     Account,
     Answer,
     Assessment,
@@ -120,6 +123,7 @@ def default_template_ensure(*, workspace: Workspace) -> SurveyTemplate:
             kind=spec.kind,
             dimension=spec.dimension,
             wording=spec.wording,
+            translations=dict(DEFAULT_TRANSLATIONS.get(spec.code, {})),
             allow_dont_know=spec.kind == "likert",
         )
         for position, spec in enumerate(DEFAULT_ITEMS, start=1)
@@ -158,6 +162,7 @@ def template_revise(*, template: SurveyTemplate, wordings: Mapping[str, str]) ->
                 kind=item.kind,
                 dimension=item.dimension,
                 wording=changed.get(item.code, item.wording),
+                translations=item.translations,
                 allow_dont_know=item.allow_dont_know,
                 required=item.required,
             )
@@ -287,8 +292,10 @@ def invitation_create(
     email: str,
     role: str,
     department: str = "",
+    language: str = "",
 ) -> Invitation:
-    """Invite one respondent to `assessment` with a new personal link."""
+    """Invite one respondent to `assessment` with a new personal link, in `language` (the
+    workspace's default language when blank)."""
     salt = tokens.new_salt()
     return _save(
         Invitation(workspace_id=assessment.workspace_id, assessment=assessment),
@@ -297,6 +304,7 @@ def invitation_create(
             "email": email.strip().lower(),
             "role": role,
             "department": department.strip(),
+            "language": language or assessment.workspace.default_language,
             "token_salt": salt,
             "token_hash": tokens.hash_token(tokens.token_for_salt(salt)),
         },
@@ -389,6 +397,18 @@ def _role_value(raw: str) -> str | None:
     return key if key in RespondentRole.values else labels.get(key)
 
 
+def language_value(raw: str) -> str | None:
+    """Return the survey language that `raw` names ("de", "DE-ch", "German", "Deutsch"), or
+    None when it names none."""
+    key = raw.strip().lower().replace("_", "-")
+    code = key.split("-")[0]
+    if code in SURVEY_LANGUAGE_CODES:
+        return code
+    names = {"english": "en", "german": "de", "french": "fr", "spanish": "es"}
+    names.update({name.lower(): code for code, name in SURVEY_LANGUAGES})
+    return names.get(key)
+
+
 def _email_error(email: str) -> str | None:
     try:
         validate_email(email)
@@ -415,8 +435,9 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         name, email = row.cells.get("name", ""), row.cells.get("email", "").lower()
         role = _role_value(row.cells.get("role", ""))
         problems = []
+        language = row.cells.get("language", "")
         if "_extra" in row.cells:
-            problems.append("has more than four columns (name, e-mail, role, department)")
+            problems.append("has more than five columns (name, e-mail, role, department, language)")
         if not name:
             problems.append("the name is missing")
         if not email:
@@ -431,17 +452,25 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             problems.append(
                 f"“{row.cells.get('role', '')}” is not a role: use sponsor, manager or end_user"
             )
+        if language and language_value(language) is None:
+            problems.append(f"“{language}” is not a survey language: use en, de, fr or es")
         if problems:
             errors.append(f"Line {row.line}: {'; '.join(problems)}.")
         seen.setdefault(email, row.line)
-        clean_rows.append((name, email, role, row.cells.get("department", "")))
+        department = row.cells.get("department", "")
+        clean_rows.append((name, email, role, department, language_value(language) or ""))
     if errors:
         raise ValidationError(errors)
     return [
         invitation_create(
-            assessment=assessment, name=name, email=email, role=role, department=department
+            assessment=assessment,
+            name=name,
+            email=email,
+            role=role,
+            department=department,
+            language=language,
         )
-        for name, email, role, department in clean_rows
+        for name, email, role, department, language in clean_rows
     ]
 
 
@@ -454,26 +483,56 @@ def invitation_link(*, invitation: Invitation) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("survey:welcome", args=[token])
 
 
+def invitation_language(invitation: Invitation) -> str:
+    """Return the language of the invitation's e-mails and survey: its own, else the workspace's."""
+    for language in (invitation.language, invitation.workspace.default_language):
+        if language in SURVEY_LANGUAGE_CODES:
+            return language
+    return "en"
+
+
 def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMessage:
+    with translation.override(invitation_language(invitation)):
+        return _survey_email_text(invitation, reminder=reminder)
+
+
+def _survey_email_text(invitation: Invitation, *, reminder: bool) -> EmailMessage:
     assessment = invitation.assessment
     project = assessment.project
-    closes = f" It closes on {assessment.closes_on:%A %d %B %Y}." if assessment.closes_on else ""
-    subject = f"{'Reminder: ' if reminder else ''}{project.account.name} readiness survey on {project.product_name}"
-    body = (
-        f"Dear {invitation.name},\n\n"
-        + (
-            "This is a friendly reminder: we have not received your answers yet.\n\n"
-            if reminder
-            else ""
+    names = {
+        "customer": project.account.name,
+        "product": project.product_name,
+        "assessment": assessment.name,
+        "name": invitation.name,
+    }
+    if reminder:
+        subject = gettext("Reminder: %(customer)s readiness survey on %(product)s") % names
+    else:
+        subject = gettext("%(customer)s readiness survey on %(product)s") % names
+    paragraphs = [gettext("Dear %(name)s,") % names]
+    if reminder:
+        paragraphs.append(
+            gettext("This is a friendly reminder: we have not received your answers yet.")
         )
-        + f"{project.account.name} is introducing {project.product_name}. Please tell us how "
-        f"ready you feel for the change in this short survey ({assessment.name}). It takes "
-        f"about five minutes; you can stop at any time and continue later from the same link."
-        f"{closes}\n\n"
-        f"Your personal link (please do not forward it):\n{invitation_link(invitation=invitation)}\n\n"
-        "Thank you.\n"
+    intro = (
+        gettext(
+            "%(customer)s is introducing %(product)s. Please tell us how ready you feel for the "
+            "change in this short survey (%(assessment)s). It takes about five minutes; you can "
+            "stop at any time and continue later from the same link."
+        )
+        % names
     )
-    return EmailMessage(subject, body, to=[invitation.email])
+    if assessment.closes_on:
+        closes = formats.date_format(assessment.closes_on, "DATE_FORMAT")
+        intro += " " + gettext("It closes on %(date)s.") % {"date": closes}
+    paragraphs += [
+        intro,
+        gettext("Your personal link (please do not forward it):")
+        + "\n"
+        + invitation_link(invitation=invitation),
+        gettext("Thank you."),
+    ]
+    return EmailMessage(subject, "\n\n".join(paragraphs) + "\n", to=[invitation.email])
 
 
 def _send(messages: list[EmailMessage], connection: Any) -> None:
@@ -507,7 +566,7 @@ def invitations_send(
             due = due.filter(pk__in=invitation_ids)
         if not resend:
             due = due.filter(sent_at__isnull=True)
-        invitations = list(due.select_related("assessment__project__account"))
+        invitations = list(due.select_related("workspace", "assessment__project__account"))
         _send([_survey_email(inv, reminder=False) for inv in invitations], connection)
         Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(sent_at=now)
     return len(invitations)
@@ -541,7 +600,7 @@ def reminders_send(
         invitations = list(
             invitations_due_reminder(assessment=assessment, now=now)
             .select_for_update(of=("self",))
-            .select_related("assessment__project__account")
+            .select_related("workspace", "assessment__project__account")
         )
         _send([_survey_email(inv, reminder=True) for inv in invitations], connection)
         Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(
@@ -576,22 +635,30 @@ def answer_clean(*, item: TemplateItem, raw: str) -> AnswerValue | None:
         return None
     if item.kind == ItemKind.TEXT:
         if len(raw) > MAX_TEXT_ANSWER:
-            raise ValidationError(f"Keep the answer under {MAX_TEXT_ANSWER} characters.")
+            raise ValidationError(
+                gettext("Keep the answer under %(limit)s characters.") % {"limit": MAX_TEXT_ANSWER}
+            )
         return AnswerValue(text=raw)
     if raw.lower().replace("'", "").replace(" ", "_") in {csv_io.DONT_KNOW, "dontknow"}:
         if item.kind == ItemKind.LIKERT and item.allow_dont_know:
             return AnswerValue(dont_know=True)
-        raise ValidationError("“Don't know” is not an answer to this question.")
+        raise ValidationError(gettext("“Don't know” is not an answer to this question."))
     low, high = (1, 5) if item.kind == ItemKind.LIKERT else (0, 10)
-    allowed = f"{low}–{high}" + (
-        " or dont_know" if item.kind == ItemKind.LIKERT and item.allow_dont_know else ""
-    )
+    allowed = f"{low}–{high}"
+    if item.kind == ItemKind.LIKERT and item.allow_dont_know:
+        allowed = gettext("%(range)s or dont_know") % {"range": allowed}
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(f"“{raw}” is not an answer: use {allowed}.") from None
+        raise ValidationError(
+            gettext("“%(answer)s” is not an answer: use %(allowed)s.")
+            % {"answer": raw, "allowed": allowed}
+        ) from None
     if not low <= value <= high:
-        raise ValidationError(f"{value} is out of range: use {allowed}.")
+        raise ValidationError(
+            gettext("%(answer)s is out of range: use %(allowed)s.")
+            % {"answer": value, "allowed": allowed}
+        )
     return AnswerValue(value=value)
 
 
@@ -608,13 +675,17 @@ def _locked_invitation(invitation: Invitation) -> Invitation:
 def _refuse_unless_answerable(invitation: Invitation, now: datetime.datetime) -> None:
     if invitation.submitted_at is not None:
         raise AlreadySubmitted(
-            "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            gettext(
+                "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            )
         )
     state = survey_state(assessment=invitation.assessment, today=timezone.localdate(now))
     if state == "closed":
-        raise SurveyUnavailable("This survey is closed, so answers can no longer be saved.")
+        raise SurveyUnavailable(
+            gettext("This survey is closed, so answers can no longer be saved.")
+        )
     if state == "not_yet_open":
-        raise SurveyUnavailable("This survey is not open yet; please come back later.")
+        raise SurveyUnavailable(gettext("This survey is not open yet; please come back later."))
 
 
 @transaction.atomic
@@ -637,7 +708,9 @@ def response_save_draft(
     errors: dict[str, list[str]] = {}
     for code, raw in answers.items():
         if code not in items:
-            errors.setdefault("__all__", []).append(f"“{code}” is not a question of this survey.")
+            errors.setdefault("__all__", []).append(
+                gettext("“%(code)s” is not a question of this survey.") % {"code": code}
+            )
             continue
         try:
             cleaned[items[code]] = answer_clean(item=items[code], raw=raw)
@@ -663,6 +736,18 @@ def response_save_draft(
 
 
 @transaction.atomic
+def invitation_set_language(*, invitation: Invitation, language: str) -> Invitation:
+    """Make the invitation's survey and e-mails speak `language` (one of SURVEY_LANGUAGES)."""
+    if language not in SURVEY_LANGUAGE_CODES:
+        raise ValidationError(
+            f"“{language}” is not a survey language: use {', '.join(SURVEY_LANGUAGE_CODES)}."
+        )
+    Invitation.objects.filter(pk=invitation.pk).update(language=language)
+    invitation.language = language
+    return invitation
+
+
+@transaction.atomic
 def invitation_mark_opened(*, invitation: Invitation, now: datetime.datetime | None = None) -> None:
     """Record the first time the respondent opened the survey link."""
     Invitation.objects.filter(pk=invitation.pk, opened_at__isnull=True).update(opened_at=_now(now))
@@ -681,7 +766,7 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
         .first()
     )
     if draft is None or draft.answer_count == 0:
-        raise ValidationError("Answer at least one question before you submit.")
+        raise ValidationError(gettext("Answer at least one question before you submit."))
     try:
         # The unique (invitation, status) constraint is the last line against a double submit.
         with transaction.atomic():
@@ -690,7 +775,9 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
             )
     except IntegrityError:
         raise AlreadySubmitted(
-            "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            gettext(
+                "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            )
         ) from None
     # Two timestamps from our own clock on the row locked above: nothing for full_clean() to
     # check, and it would cost four queries (both foreign keys, both unique constraints).
