@@ -249,23 +249,6 @@ class AssessmentForm(forms.ModelForm):
         return cleaned
 
 
-class TemplateWordingForm(forms.Form):
-    """One text field per item of a template, to change its wording."""
-
-    def __init__(self, *args: Any, template: SurveyTemplate, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for item in template.items.all():
-            self.fields[item.code] = forms.CharField(
-                label=f"{item.code} · {item.get_dimension_display()}",
-                initial=item.wording,
-                max_length=500,
-                widget=forms.Textarea(attrs={"rows": 2}),
-                error_messages={"required": "Every item needs a wording."},
-            )
-        label = "Save as a new version" if template.is_frozen else "Save wording"
-        self.helper = _helper(label)
-
-
 class MemberAddForm(forms.Form):
     username = forms.CharField(
         label="Username or e-mail", help_text="The person must already have an account."

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
@@ -128,50 +128,6 @@ def default_template_ensure(*, workspace: Workspace) -> SurveyTemplate:
         )
         for position, spec in enumerate(DEFAULT_ITEMS, start=1)
     )
-    return template
-
-
-@transaction.atomic
-def template_revise(*, template: SurveyTemplate, wordings: Mapping[str, str]) -> SurveyTemplate:
-    """Change item wordings; a template that an assessment uses is left as is and a new
-    version is made instead. Return the template that holds the new wordings."""
-    template = SurveyTemplate.objects.select_for_update().get(pk=template.pk)
-    items = list(template.items.all())
-    changed = {code: text for code, text in wordings.items() if text.strip()}
-    if all(item.wording == changed.get(item.code, item.wording) for item in items):
-        return template
-    if template.is_frozen:
-        latest = SurveyTemplate.objects.filter(
-            workspace=template.workspace, name=template.name
-        ).aggregate(Max("version"))["version__max"]
-        revised = _save(
-            SurveyTemplate(workspace=template.workspace),
-            {
-                "name": template.name,
-                "version": latest + 1,
-                "description": template.description,
-                "is_default": template.is_default,
-                "previous_version": template,
-            },
-        )
-        TemplateItem.objects.bulk_create(
-            TemplateItem(
-                template=revised,
-                position=item.position,
-                code=item.code,
-                kind=item.kind,
-                dimension=item.dimension,
-                wording=changed.get(item.code, item.wording),
-                translations=item.translations,
-                allow_dont_know=item.allow_dont_know,
-                required=item.required,
-            )
-            for item in items
-        )
-        return revised
-    for item in items:
-        if item.code in changed:
-            _save(item, {"wording": changed[item.code]})
     return template
 
 

@@ -119,7 +119,7 @@ class SurveyLinks:
         return reverse("survey:submit", args=[self.token])
 
 
-def _page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
+def render_page(request: HttpRequest, name: str, context: dict, status: int = 200) -> HttpResponse:
     context.setdefault("languages", SURVEY_LANGUAGES)
     response = render(request, f"readiness/survey/{name}.html", context, status=status)
     response["Content-Language"] = translation.get_language()
@@ -159,7 +159,7 @@ def _guest_page(request: HttpRequest, name: str, status: int) -> HttpResponse:
     if language not in SURVEY_LANGUAGE_CODES:
         language = "en"
     with translation.override(language):
-        return _page(request, name, {}, status=status)
+        return render_page(request, name, {}, status=status)
 
 
 def _answer(
@@ -175,11 +175,11 @@ def _answer(
     if invitation.submitted_at is not None:
         if request.method == "POST":  # a second tab or a double click
             context["notice"] = ALREADY_SUBMITTED
-            return _page(request, "thanks", context, status=409)
-        return _page(request, "thanks", context)
+            return render_page(request, "thanks", context, status=409)
+        return render_page(request, "thanks", context)
     state = services.survey_state(assessment=invitation.assessment)
     if state != "open":
-        return _page(request, state, context)
+        return render_page(request, state, context)
     return view(request, invitation, context, *args, **kwargs)
 
 
@@ -226,7 +226,7 @@ def welcome_page(
             "question_count": sum(len(s.items) for s in sections),
         }
     )
-    return _page(request, "welcome", context)
+    return render_page(request, "welcome", context)
 
 
 @survey_view
@@ -285,7 +285,8 @@ def step(request: HttpRequest, invitation: Invitation, context: dict, section: s
         except ValidationError as error:
             return step_page(request, context, sections, index, links, answers, error.message_dict)
         if action == "later":
-            return _page(request, "saved", context)
+            context["continue_url"] = links.welcome()
+            return render_page(request, "saved", context)
         return redirect(following_url(sections, index, links, action))
     stored = selectors.survey_draft_answers(invitation=invitation)
     values = {item.code: _stored_value(stored.get(item.code)) for item in sections[index].items}
@@ -333,7 +334,7 @@ def step_page(
             "previous_url": links.step(sections[index - 1].slug) if index > 0 else None,
         }
     )
-    return _page(request, "step", context, status=400 if errors else 200)
+    return render_page(request, "step", context, status=400 if errors else 200)
 
 
 @survey_view
@@ -377,7 +378,7 @@ def review_page(
             "submit_url": links.submit(),
         }
     )
-    return _page(request, "review", context, status=400 if error else 200)
+    return render_page(request, "review", context, status=400 if error else 200)
 
 
 @survey_view
@@ -387,7 +388,7 @@ def submit(request: HttpRequest, invitation: Invitation, context: dict) -> HttpR
         services.response_submit(invitation=invitation)
     except services.AlreadySubmitted:
         context["notice"] = ALREADY_SUBMITTED
-        return _page(request, "thanks", context, status=409)
+        return render_page(request, "thanks", context, status=409)
     except ValidationError as error:
         stored = selectors.survey_draft_answers(invitation=invitation)
         links = SurveyLinks(context["token"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from readiness import views
+from readiness import template_views, views
 
 app_name = "readiness"
 
@@ -65,5 +65,21 @@ urlpatterns = [
     ),
     path("templates/", views.template_list, name="template_list"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
-    path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
+    path("templates/new/", template_views.template_create, name="template_create"),
+    path("templates/<int:template_id>/edit/", template_views.template_edit, name="template_edit"),
+    path(
+        "templates/<int:template_id>/new-version/",
+        template_views.template_new_version,
+        name="template_new_version",
+    ),
+    path(
+        "templates/<int:template_id>/preview/",
+        template_views.template_preview,
+        name="template_preview",
+    ),
+    path(
+        "assessments/<int:assessment_id>/preview/",
+        template_views.assessment_preview,
+        name="assessment_preview",
+    ),
 ]

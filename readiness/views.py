@@ -22,7 +22,6 @@ from readiness.forms import (
     MemberRoleForm,
     ProjectForm,
     ResponseImportForm,
-    TemplateWordingForm,
 )
 from readiness.middleware import SESSION_KEY
 from readiness.models import Assessment, AssessmentState, Membership, Role
@@ -211,24 +210,6 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(workspace=request.workspace, template_id=template_id)
     return render(request, "readiness/template_detail.html", {"template": template})
-
-
-@workspace_view(Action.MANAGE_WORKSPACE)
-def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = selectors.template_get(workspace=request.workspace, template_id=template_id)
-    form = TemplateWordingForm(request.POST or None, template=template)
-    if request.method == "POST" and form.is_valid():
-        revised = services.template_revise(template=template, wordings=form.cleaned_data)
-        if revised.pk != template.pk:
-            messages.success(
-                request,
-                f"The template is in use, so your wording was saved as version {revised.version}.",
-            )
-        else:
-            messages.success(request, "Wording saved.")
-        return redirect("readiness:template_detail", template_id=revised.pk)
-    title = f"Edit {template}"
-    return render(request, "readiness/form_page.html", {"form": form, "title": title})
 
 
 # --- Members ------------------------------------------------------------------------------

@@ -78,6 +78,14 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/assessments/{assessment.pk}/edit/",
         "/templates/",
         f"/templates/{assessment.template_id}/",
+        "/templates/new/",
+        f"/templates/{assessment.template_id}/edit/",
+        *(
+            f"/templates/{assessment.template_id}/preview/?lang={language}{step}"
+            for language in ("en", "de", "fr", "es")
+            for step in ("", "&step=awareness", "&step=sentiment", "&step=review")
+        ),
+        f"/assessments/{assessment.pk}/preview/?lang=fr&step=leadership",
         "/workspace/members/",
         "/workspace/scoring-model/",
         "/usage/upload/",
