@@ -7,8 +7,9 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from readiness.models import SURVEY_LANGUAGES, Dimension, ItemKind, SurveyTemplate
-from readiness.template_builder import MAX_ITEMS, MAX_WORDING, ItemInput
+from readiness.models import Dimension, ItemKind, SurveyTemplate
+from readiness.services.templates import MAX_ITEMS, MAX_WORDING, ItemInput
+from workspaces.models import SURVEY_LANGUAGES
 
 OTHER_LANGUAGES = SURVEY_LANGUAGES[1:]
 

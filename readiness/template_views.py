@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from readiness import selectors, survey_preview, template_builder
-from readiness.decorators import workspace_view
-from readiness.permissions import Action
+from readiness import selectors, services
+from readiness.survey import preview as survey_preview
 from readiness.template_forms import (
     ItemForm,
     ItemFormSet,
@@ -21,6 +20,8 @@ from readiness.template_forms import (
     TemplateDescriptionForm,
     formset_items,
 )
+from workspaces.decorators import workspace_view
+from workspaces.permissions import Action
 
 
 @workspace_view(Action.MANAGE_WORKSPACE)
@@ -30,9 +31,7 @@ def template_create(request: HttpRequest) -> HttpResponse:
     form = TemplateCreateForm(request.POST or None, templates=templates)
     if request.method == "POST" and form.is_valid():
         try:
-            template = template_builder.template_create(
-                workspace=request.workspace, **form.cleaned_data
-            )
+            template = services.template_create(workspace=request.workspace, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -55,7 +54,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and formset.is_valid() and details.is_valid():
         try:
-            saved = template_builder.template_save_items(
+            saved = services.template_save_items(
                 template=template,
                 items=formset_items(formset),
                 description=details.cleaned_data["description"],
@@ -83,7 +82,7 @@ def _saved_message(before: Any, after: Any) -> str:
 @require_POST
 def template_new_version(request: HttpRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(workspace=request.workspace, template_id=template_id)
-    revised = template_builder.template_new_version(template=template)
+    revised = services.template_new_version(template=template)
     messages.success(request, f"Version {revised.version} is created: edit it below.")
     return redirect("readiness:template_edit", template_id=revised.pk)
 

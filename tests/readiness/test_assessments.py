@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from readiness import csv_io, services, tasks, template_builder, tokens
+from readiness import csv_io, services, tasks
 from readiness.models import (
     Assessment,
     AssessmentState,
@@ -18,6 +18,7 @@ from readiness.models import (
     Response,
     ResponseStatus,
 )
+from readiness.survey import tokens
 from tests.factories import AssessmentFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ class TestLifecycle:
 
     def test_an_open_assessments_template_cannot_change(self) -> None:
         assessment = open_assessment()
-        other = template_builder.template_new_version(template=assessment.template)
+        other = services.template_new_version(template=assessment.template)
         with pytest.raises(ValidationError, match="cannot change"):
             services.assessment_update(assessment=assessment, template=other)
 

@@ -14,11 +14,12 @@ from django.test import Client
 
 from readiness import csv_io, services
 from readiness.default_template import DEFAULT_ITEMS, DEFAULT_TRANSLATIONS
-from readiness.models import SURVEY_LANGUAGE_CODES, Invitation, TemplateItem
+from readiness.models import Invitation, TemplateItem
 from scoring import services as scoring_services
 from tests.factories import AssessmentFactory
 from tests.readiness.test_assessments import ALL_ANSWERS, invite, open_assessment
 from tests.readiness.test_survey import link
+from workspaces.models import SURVEY_LANGUAGE_CODES
 
 SHIPPED = [code for code in SURVEY_LANGUAGE_CODES if code != "en"]
 LOCALE = Path(settings.BASE_DIR) / "locale"
@@ -247,6 +248,8 @@ class TestInvitationLanguage:
         assert german.subject.startswith("Umfrage von ")
         assert "Ihr persönlicher Link (bitte nicht weiterleiten):" in german.body
         assert "Sie endet am " in german.body
+        html = german.alternatives[0][0]
+        assert '<html lang="de">' in html and "Zur Umfrage" in html
         assert "Su enlace personal (por favor, no lo reenvíe):" in by_name["Estimado/a Bo:"].body
 
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from readiness import services, template_builder
+from readiness import services
 from readiness.models import Answer, Response, SurveyTemplate, TemplateItem
-from readiness.template_builder import ItemInput
+from readiness.services import ItemInput
 from scoring import services as scoring_services
 from tests.readiness.test_assessments import invite, open_assessment
 from tests.readiness.test_survey import link
@@ -22,8 +22,8 @@ def likert(code: str, dimension: str, wording: str = "I am ready for {product}."
 
 
 def pulse(workspace) -> SurveyTemplate:
-    template = template_builder.template_create(workspace=workspace, name="Pulse")
-    return template_builder.template_save_items(
+    template = services.template_create(workspace=workspace, name="Pulse")
+    return services.template_save_items(
         template=template,
         items=[
             likert("AW1", "awareness", translations={"de": "Ich bin bereit für {product}."}),
@@ -82,18 +82,18 @@ class TestBuilderRules:
         ],
     )
     def test_a_misspelt_placeholder_is_refused_with_a_message(self, workspace, wording, message):
-        template = template_builder.template_create(workspace=workspace, name="Typos")
+        template = services.template_create(workspace=workspace, name="Typos")
         with pytest.raises(ValidationError) as refused:
-            template_builder.template_save_items(
+            services.template_save_items(
                 template=template, items=[likert("AW1", "awareness", wording)]
             )
         assert message.lower() in " ".join(refused.value.messages).lower()
         assert not template.items.exists()
 
     def test_a_misspelt_placeholder_in_a_translation_names_the_language(self, workspace):
-        template = template_builder.template_create(workspace=workspace, name="Typos")
+        template = services.template_create(workspace=workspace, name="Typos")
         with pytest.raises(ValidationError) as refused:
-            template_builder.template_save_items(
+            services.template_save_items(
                 template=template,
                 items=[likert("AW1", "awareness", translations={"de": "Ich mag {produkt}."})],
             )
@@ -103,9 +103,9 @@ class TestBuilderRules:
         ]
 
     def test_duplicate_codes_bad_kinds_and_blank_wording_are_each_named(self, workspace):
-        template = template_builder.template_create(workspace=workspace, name="Bad")
+        template = services.template_create(workspace=workspace, name="Bad")
         with pytest.raises(ValidationError) as refused:
-            template_builder.template_save_items(
+            services.template_save_items(
                 template=template,
                 items=[
                     likert("AW1", "awareness"),
@@ -124,7 +124,7 @@ class TestBuilderRules:
         template = pulse(workspace)
         assessment = open_assessment(project__account__workspace=workspace, template=template)
         reordered = [likert("DE1", "desire", "I want {product}."), likert("AW1", "awareness")]
-        saved = template_builder.template_save_items(template=template, items=reordered)
+        saved = services.template_save_items(template=template, items=reordered)
         assert saved.pk != template.pk and saved.version == 2
         assert saved.previous_version == template
         assert list(saved.items.values_list("code", flat=True)) == ["DE1", "AW1"]
@@ -134,16 +134,14 @@ class TestBuilderRules:
 
     def test_an_unused_template_changes_in_place(self, workspace):
         template = pulse(workspace)
-        saved = template_builder.template_save_items(
-            template=template, items=[likert("AW1", "awareness")]
-        )
+        saved = services.template_save_items(template=template, items=[likert("AW1", "awareness")])
         assert saved.pk == template.pk
         assert list(template.items.values_list("code", flat=True)) == ["AW1"]
 
     def test_a_name_already_taken_is_refused(self, workspace):
         pulse(workspace)
         with pytest.raises(ValidationError, match="A template named “Pulse” already exists"):
-            template_builder.template_create(workspace=workspace, name="Pulse")
+            services.template_create(workspace=workspace, name="Pulse")
 
 
 class TestBuilderPages:
@@ -260,8 +258,8 @@ class TestPreview:
 
 class TestScoringATemplateWithoutADimension:
     def test_a_missing_dimension_is_missing_never_zero(self, client, workspace):
-        template = template_builder.template_create(workspace=workspace, name="No knowledge")
-        template = template_builder.template_save_items(
+        template = services.template_create(workspace=workspace, name="No knowledge")
+        template = services.template_save_items(
             template=template,
             items=[
                 likert(f"{prefix}{n}", dimension)
