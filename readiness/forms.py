@@ -281,6 +281,37 @@ class InvitationForm(forms.Form):
         return email
 
 
+class InvitationEditForm(forms.Form):
+    """An invitee's details, to correct them (the personal link stays the same)."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=RespondentRole.choices)
+    department = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(label="Survey language", choices=SURVEY_LANGUAGES)
+
+    def __init__(self, *args: Any, invitation: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": invitation.name,
+                "email": invitation.email,
+                "role": invitation.role,
+                "department": invitation.department,
+                "language": invitation.language,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter a valid e-mail address, like name@example.com."
+        )
+        self.helper = _helper(
+            "Save",
+            Row(Column("name"), Column("email")),
+            Row(Column("role"), Column("department"), Column("language")),
+        )
+
+
 class InvitationListForm(forms.Form):
     """A pasted or uploaded list of respondents, one per line."""
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from readiness import template_views, views
+from readiness import invitation_views, template_views, views
 
 app_name = "readiness"
 
@@ -54,6 +54,21 @@ urlpatterns = [
         name="responses_import",
     ),
     path("invitations/<int:invitation_id>/link/", views.invitation_link, name="invitation_link"),
+    path(
+        "invitations/<int:invitation_id>/edit/",
+        invitation_views.invitation_edit,
+        name="invitation_edit",
+    ),
+    path(
+        "invitations/<int:invitation_id>/withdraw/",
+        invitation_views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path(
+        "assessments/<int:assessment_id>/reminders/now/",
+        invitation_views.reminders_send_now,
+        name="reminders_send_now",
+    ),
     path(
         "invitations/<int:invitation_id>/resend/",
         views.invitation_resend,

@@ -219,7 +219,9 @@ def invitations_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if assessment.state != AssessmentState.OPEN:
         messages.error(request, "Open the assessment before sending invitations.")
         return _back(assessment)
-    unsent = assessment.invitations.filter(sent_at__isnull=True, submitted_at__isnull=True).count()
+    unsent = assessment.invitations.filter(
+        sent_at__isnull=True, submitted_at__isnull=True, withdrawn_at__isnull=True
+    ).count()
     if not unsent:
         messages.info(request, "Everyone has already been sent an invitation.")
         return _back(assessment)
@@ -260,7 +262,7 @@ def invitation_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
             invitation = services.invitation_add_list(
                 assessment=assessment,
                 rows=[csv_io.Row(1, {**form.cleaned_data})],
-            )[0]
+            ).added[0]
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:
@@ -277,13 +279,19 @@ def invitation_add_list(request: HttpRequest, assessment_id: int) -> HttpRespons
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.invitation_add_list(
+            result = services.invitation_add_list(
                 assessment=assessment, rows=form.cleaned_data["rows"]
             )
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, f"{_people(len(added))} invited.")
+            messages.success(request, f"{_people(len(result.added))} invited.")
+            if result.skipped:
+                messages.info(
+                    request,
+                    f"Skipped {_people(len(result.skipped))} already invited: "
+                    f"{', '.join(result.skipped)}.",
+                )
             return _back(assessment)
     context = {
         "form": form,

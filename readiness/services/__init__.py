@@ -17,13 +17,17 @@ from readiness.services.assessments import (
     survey_state,
 )
 from readiness.services.invitations import (
+    ListResult,
     invitation_add_list,
     invitation_create,
     invitation_language,
     invitation_link,
     invitation_rekey,
     invitation_set_language,
+    invitation_update,
+    invitation_withdraw,
     invitations_due_reminder,
+    invitations_remindable,
     invitations_send,
     reminders_send,
     reminders_send_due,
@@ -57,6 +61,10 @@ from readiness.services.templates import (
 )
 
 __all__ = [
+    "ListResult",
+    "invitation_update",
+    "invitation_withdraw",
+    "invitations_remindable",
     "ItemInput",
     "item_input",
     "items_clean",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from readiness import csv_io
-from readiness.models import Assessment, AssessmentState, Invitation, RespondentRole
+from readiness.models import (
+    Assessment,
+    AssessmentState,
+    Invitation,
+    RespondentRole,
+    Response,
+    ResponseStatus,
+)
 from readiness.services._common import _now, _save
 from readiness.services.assessments import _locked_assessment
 from readiness.survey import tokens
@@ -95,9 +103,18 @@ def invitation_set_language(*, invitation: Invitation, language: str) -> Invitat
     return invitation
 
 
+@dataclass(frozen=True)
+class ListResult:
+    """What pasting a list did: who was invited, and who was skipped as already invited."""
+
+    added: list[Invitation]
+    skipped: list[str]
+
+
 @transaction.atomic
-def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -> list[Invitation]:
-    """Invite everyone in `rows`, or no one: raise a ValidationError listing each bad line."""
+def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -> ListResult:
+    """Invite everyone in `rows` not yet invited and report the others as skipped; invite no
+    one and raise a ValidationError listing each bad line when any line is wrong."""
     assessment = _locked_assessment(assessment)
     if assessment.state == AssessmentState.CLOSED:
         raise ValidationError("This assessment is closed: invite people to a new assessment.")
@@ -109,6 +126,7 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
     seen: dict[str, int] = {}
     errors: list[str] = []
     clean_rows = []
+    skipped: list[str] = []
     for row in rows:
         name, email = row.cells.get("name", ""), row.cells.get("email", "").lower()
         role = role_value(row.cells.get("role", ""))
@@ -122,8 +140,6 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             problems.append("the e-mail address is missing")
         elif error := csv_io.email_error(email):
             problems.append(error)
-        elif email in existing:
-            problems.append(f"{email} is already invited to this assessment")
         elif email in seen:
             problems.append(f"{email} is already on line {seen[email]}")
         if role is None:
@@ -135,11 +151,15 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         if problems:
             errors.append(f"Line {row.line}: {'; '.join(problems)}.")
         seen.setdefault(email, row.line)
+        if email in existing and not problems:
+            # Re-pasting an updated list is normal: the people already there are reported.
+            skipped.append(email)
+            continue
         department = row.cells.get("department", "")
         clean_rows.append((name, email, role, department, language_value(language) or ""))
     if errors:
         raise ValidationError(errors)
-    return [
+    added = [
         invitation_create(
             assessment=assessment,
             name=name,
@@ -150,6 +170,60 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         )
         for name, email, role, department, language in clean_rows
     ]
+    return ListResult(added=added, skipped=skipped)
+
+
+@transaction.atomic
+def invitation_update(
+    *,
+    invitation: Invitation,
+    name: str,
+    email: str,
+    role: str,
+    department: str = "",
+    language: str = "",
+) -> Invitation:
+    """Correct an invitee's name, e-mail, role, department or language; the link stays the
+    same."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.withdrawn_at is not None:
+        raise ValidationError("This invitation was withdrawn: invite the person again instead.")
+    email = email.strip().lower()
+    taken = Invitation.objects.filter(assessment_id=invitation.assessment_id, email=email)
+    if taken.exclude(pk=invitation.pk).exists():
+        raise ValidationError(f"{email} is already invited to this assessment.")
+    if language and language not in SURVEY_LANGUAGE_CODES:
+        raise ValidationError(f"“{language}” is not a survey language: use en, de, fr or es.")
+    return _save(
+        invitation,
+        {
+            "name": name.strip(),
+            "email": email,
+            "role": role,
+            "department": department.strip(),
+            "language": language or invitation.language,
+        },
+    )
+
+
+@transaction.atomic
+def invitation_withdraw(
+    *, invitation: Invitation, now: datetime.datetime | None = None
+) -> Invitation:
+    """Withdraw an invitation: its link stops working, it leaves the response rate and its
+    saved draft is discarded. A submitted response stays and keeps counting."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.submitted_at is not None:
+        raise ValidationError(
+            f"{invitation.name} has already submitted: their answers stay counted, so the "
+            "invitation cannot be withdrawn."
+        )
+    if invitation.withdrawn_at is not None:
+        return invitation
+    Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT).delete()
+    invitation.withdrawn_at = _now(now)
+    invitation.save(update_fields=["withdrawn_at"])
+    return invitation
 
 
 # --- Invitation and reminder e-mails ------------------------------------------------------
@@ -232,7 +306,7 @@ def invitations_send(
         # Only the invitations' rows: the project and account joined below for the e-mails
         # must not stay locked (submissions update the project) while the e-mails go out.
         due = Invitation.objects.select_for_update(of=("self",)).filter(
-            assessment=assessment, submitted_at__isnull=True
+            assessment=assessment, submitted_at__isnull=True, withdrawn_at__isnull=True
         )
         if invitation_ids is not None:
             due = due.filter(pk__in=invitation_ids)
@@ -254,25 +328,47 @@ def invitations_due_reminder(
         assessment=assessment,
         sent_at__isnull=False,
         submitted_at__isnull=True,
+        withdrawn_at__isnull=True,
         reminder_count__lt=assessment.max_reminders,
     ).filter(
         Q(last_reminded_at__lte=cutoff) | Q(last_reminded_at__isnull=True, sent_at__lte=cutoff)
     )
 
 
+def invitations_remindable(*, assessment: Assessment) -> QuerySet[Invitation]:
+    """Return the invitations a consultant may remind now, whatever the spacing: sent, not
+    submitted, not withdrawn and under the reminder limit."""
+    return Invitation.objects.filter(
+        assessment=assessment,
+        sent_at__isnull=False,
+        submitted_at__isnull=True,
+        withdrawn_at__isnull=True,
+        reminder_count__lt=assessment.max_reminders,
+    )
+
+
 def reminders_send(
-    *, assessment_id: int, now: datetime.datetime | None = None, connection: Any = None
+    *,
+    assessment_id: int,
+    invitation_ids: Sequence[int] | None = None,
+    now: datetime.datetime | None = None,
+    connection: Any = None,
 ) -> int:
-    """Remind the open assessment's invitees who are due a reminder; return how many."""
+    """Remind the open assessment's invitees who are due a reminder, or ("remind now") those
+    of `invitation_ids` that can be reminded, whatever the spacing; return how many."""
     now = _now(now)
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
         if assessment.state != AssessmentState.OPEN:
             return 0
+        if invitation_ids is None:
+            chosen = invitations_due_reminder(assessment=assessment, now=now)
+        else:
+            chosen = invitations_remindable(assessment=assessment).filter(pk__in=invitation_ids)
         invitations = list(
-            invitations_due_reminder(assessment=assessment, now=now)
-            .select_for_update(of=("self",))
-            .select_related("workspace", "assessment__project__account")
+            chosen.select_for_update(of=("self",)).select_related(
+                "workspace", "assessment__project__account"
+            )
         )
         _send([_survey_email(inv, reminder=True) for inv in invitations], connection)
         Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(

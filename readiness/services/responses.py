@@ -98,6 +98,8 @@ def _refuse_unless_answerable(invitation: Invitation, now: datetime.datetime) ->
                 "Your answers have already been submitted, so they cannot be changed. Thank you!"
             )
         )
+    if invitation.withdrawn_at is not None:
+        raise SurveyUnavailable(gettext("This survey link is not valid"))
     state = survey_state(assessment=invitation.assessment, today=timezone.localdate(now))
     if state == "closed":
         raise SurveyUnavailable(

@@ -139,6 +139,9 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if invitation is None:
             ratelimit.record_miss(request)
             return _guest_page(request, "unknown", status=404)
+        if invitation.withdrawn_at is not None:
+            # A real link the consultant withdrew: not a guess, so no rate-limit miss.
+            return _guest_page(request, "unknown", status=404)
         # No LocaleMiddleware: the survey speaks the invitation's language, whatever the
         # browser says, so that the respondent sees what the consultant chose for them.
         with translation.override(services.invitation_language(invitation)):

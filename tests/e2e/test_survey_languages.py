@@ -8,8 +8,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from readiness import services, tokens
+from readiness import services
 from readiness.models import Response, ResponseStatus
+from readiness.survey import tokens
 from tests.e2e.conftest import assert_accessible
 from tests.e2e.test_survey_flow import PHONE, new_context, tab_to
 from tests.factories import AssessmentFactory, InvitationFactory

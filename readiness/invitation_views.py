@@ -1,0 +1,93 @@
+"""Pages that correct the invitations of an assessment: edit, withdraw, remind now."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from readiness import selectors, services, tasks
+from readiness.forms import InvitationEditForm
+from readiness.models import AssessmentState, Invitation
+from workspaces.decorators import workspace_view
+from workspaces.permissions import Action
+
+
+def _back(invitation: Invitation) -> HttpResponse:
+    return redirect("readiness:assessment_detail", assessment_id=invitation.assessment_id)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_http_methods(["GET", "POST"])
+def invitation_edit(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)
+    form = InvitationEditForm(request.POST or None, invitation=invitation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_update(invitation=invitation, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{invitation.name}'s invitation is saved.")
+            return _back(invitation)
+    title = f"Edit the invitation of {invitation.name}"
+    return render(request, "readiness/form_page.html", {"form": form, "title": title})
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_http_methods(["GET", "POST"])
+def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Ask for confirmation, then withdraw the invitation."""
+    invitation = selectors.invitation_get(workspace=request.workspace, invitation_id=invitation_id)
+    if request.method == "POST":
+        try:
+            services.invitation_withdraw(invitation=invitation)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                f"{invitation.name}'s invitation is withdrawn: the link no longer works and "
+                "they no longer count in the response rate.",
+            )
+        return _back(invitation)
+    return render(request, "readiness/invitation_withdraw.html", {"invitation": invitation})
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def reminders_send_now(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Remind the chosen invitees now, whatever the spacing between reminders."""
+    assessment = selectors.assessment_get(workspace=request.workspace, assessment_id=assessment_id)
+    back = redirect("readiness:assessment_detail", assessment_id=assessment.pk)
+    if assessment.state != AssessmentState.OPEN:
+        messages.error(request, "Only an open assessment's invitees can be reminded.")
+        return back
+    chosen = [int(pk) for pk in request.POST.getlist("invitation") if pk.isdigit()][:5000]
+    if not chosen:
+        messages.error(request, "Tick the people to remind, then press “Remind now”.")
+        return back
+    remindable = list(
+        services.invitations_remindable(assessment=assessment)
+        .filter(pk__in=chosen)
+        .values_list("pk", flat=True)
+    )
+    if remindable:
+        tasks.send_reminders.delay_on_commit(assessment.pk, remindable)
+        count = len(remindable)
+        messages.success(request, f"A reminder is on its way to {count} {_people_word(count)} now.")
+    left_out = len(set(chosen)) - len(remindable)
+    if left_out:
+        messages.info(
+            request,
+            f"{left_out} of the people ticked cannot be reminded: they have submitted, were "
+            "withdrawn, were never sent the invitation (send it first) or have had "
+            f"{assessment.max_reminders} reminders already.",
+        )
+    return back
+
+
+def _people_word(count: int) -> str:
+    return "person" if count == 1 else "people"
