@@ -281,6 +281,23 @@ class InvitationForm(forms.Form):
         return email
 
 
+class AssessmentReopenForm(forms.Form):
+    closes_on = forms.DateField(
+        label="New closing date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Choose the new closing date.",
+            "invalid": "Enter the new closing date as YYYY-MM-DD.",
+        },
+    )
+
+    def clean_closes_on(self) -> datetime.date:
+        closes_on = self.cleaned_data["closes_on"]
+        if not EARLIEST_DATE <= closes_on <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE)
+        return closes_on
+
+
 class InvitationEditForm(forms.Form):
     """An invitee's details, to correct them (the personal link stays the same)."""
 

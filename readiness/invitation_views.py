@@ -1,4 +1,5 @@
-"""Pages that correct the invitations of an assessment: edit, withdraw, remind now."""
+"""Pages that correct the invitations of an assessment (edit, withdraw, remind now) and
+reopen a closed assessment."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness import selectors, services, tasks
-from readiness.forms import InvitationEditForm
+from readiness.forms import AssessmentReopenForm, InvitationEditForm
 from readiness.models import AssessmentState, Invitation
 from workspaces.decorators import workspace_view
 from workspaces.permissions import Action
@@ -91,3 +92,24 @@ def reminders_send_now(request: HttpRequest, assessment_id: int) -> HttpResponse
 
 def _people_word(count: int) -> str:
     return "person" if count == 1 else "people"
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def assessment_reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Reopen a closed assessment until the new closing date."""
+    assessment = selectors.assessment_get(workspace=request.workspace, assessment_id=assessment_id)
+    form = AssessmentReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_reopen(assessment=assessment, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            closes_on = form.cleaned_data["closes_on"]
+            messages.success(
+                request, f"{assessment.name} is open again until {closes_on:%Y-%m-%d}."
+            )
+    else:
+        messages.error(request, " ".join(form.errors.get("closes_on", [])))
+    return redirect("readiness:assessment_detail", assessment_id=assessment.pk)

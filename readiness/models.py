@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -213,6 +215,23 @@ class Assessment(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def closing_date(self) -> datetime.date | None:
+        """Return the day the assessment actually closed when that was before its planned
+        closing date (closed early, or without one), else the planned closing date."""
+        if self.closed_at is not None and (self.closes_on is None or self.closed_early):
+            return timezone.localdate(self.closed_at)
+        return self.closes_on
+
+    @property
+    def closed_early(self) -> bool:
+        """Return whether it was closed before its planned closing date."""
+        return (
+            self.closed_at is not None
+            and self.closes_on is not None
+            and timezone.localdate(self.closed_at) < self.closes_on
+        )
 
 
 class RespondentRole(models.TextChoices):

@@ -65,6 +65,11 @@ urlpatterns = [
         name="invitation_withdraw",
     ),
     path(
+        "assessments/<int:assessment_id>/reopen/",
+        invitation_views.assessment_reopen,
+        name="assessment_reopen",
+    ),
+    path(
         "assessments/<int:assessment_id>/reminders/now/",
         invitation_views.reminders_send_now,
         name="reminders_send_now",

@@ -13,6 +13,7 @@ from readiness.services.assessments import (
     assessment_close_overdue,
     assessment_create,
     assessment_open,
+    assessment_reopen,
     assessment_update,
     survey_state,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "assessment_close_overdue",
     "assessment_create",
     "assessment_open",
+    "assessment_reopen",
     "assessment_update",
     "default_template_ensure",
     "invitation_add_list",
