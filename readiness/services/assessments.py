@@ -117,9 +117,7 @@ def assessment_reopen(
         raise ValidationError("Choose a new closing date from today on.")
     if closes_on < locked.opens_on:
         raise ValidationError("Choose a new closing date after the opening date.")
-    return _save(
-        locked, {"state": AssessmentState.OPEN, "closes_on": closes_on, "closed_at": None}
-    )
+    return _save(locked, {"state": AssessmentState.OPEN, "closes_on": closes_on, "closed_at": None})
 
 
 def assessment_close_overdue(*, now: datetime.datetime | None = None) -> int:
