@@ -207,9 +207,7 @@ def _seed_pulse_template(*, workspace: Workspace, template: SurveyTemplate) -> N
         name=PULSE_TEMPLATE,
         description="A five-minute check two weeks before go-live.",
     )
-    items = [
-        services.item_input(item) for item in template.items.all() if item.code in PULSE_CODES
-    ]
+    items = [services.item_input(item) for item in template.items.all() if item.code in PULSE_CODES]
     # The admin's own wording for the Spanish-speaking subsidiary is left to English.
     items = [
         services.ItemInput(
