@@ -298,6 +298,20 @@ class AssessmentReopenForm(forms.Form):
         return closes_on
 
 
+class EmailTextForm(forms.Form):
+    """An invitation or reminder e-mail: its subject and plain text with placeholders."""
+
+    subject = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(
+        label="Text",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Placeholders: {name}, {customer}, {product}, {assessment}, {closes_on} and "
+        "{link} (required: the personal survey link).",
+    )
+
+
 class InvitationEditForm(forms.Form):
     """An invitee's details, to correct them (the personal link stays the same)."""
 

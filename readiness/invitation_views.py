@@ -1,5 +1,5 @@
-"""Pages that correct the invitations of an assessment (edit, withdraw, remind now) and
-reopen a closed assessment."""
+"""Pages that correct the invitations of an assessment (edit, withdraw, remind now), edit
+its e-mails, and reopen a closed assessment."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness import selectors, services, tasks
-from readiness.forms import AssessmentReopenForm, InvitationEditForm
-from readiness.models import AssessmentState, Invitation
+from readiness.forms import AssessmentReopenForm, EmailTextForm, InvitationEditForm
+from readiness.models import Assessment, AssessmentState, Invitation
 from workspaces.decorators import workspace_view
+from workspaces.models import SURVEY_LANGUAGE_CODES, SURVEY_LANGUAGES
 from workspaces.permissions import Action
 
 
@@ -113,3 +114,75 @@ def assessment_reopen(request: HttpRequest, assessment_id: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(form.errors.get("closes_on", [])))
     return redirect("readiness:assessment_detail", assessment_id=assessment.pk)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_http_methods(["GET", "POST"])
+def assessment_emails(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Edit the assessment's invitation or reminder e-mail in one language, with a preview."""
+    assessment = selectors.assessment_get(workspace=request.workspace, assessment_id=assessment_id)
+    kind = request.GET.get("kind", "invitation")
+    language = request.GET.get("lang", request.workspace.default_language)
+    if kind not in services.emails.KINDS or language not in SURVEY_LANGUAGE_CODES:
+        return redirect(request.path)
+    current, own = services.email_text(assessment=assessment, kind=kind, language=language)
+    form = EmailTextForm(
+        request.POST or None, initial={"subject": current.subject, "body": current.body}
+    )
+    preview = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "preview")
+        subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+        if action == "reset":
+            subject = body = ""
+        try:
+            if action == "preview":
+                problems = services.emails.placeholder_problems(subject, "subject")
+                problems += services.emails.placeholder_problems(body, "text")
+                if problems:
+                    raise ValidationError(problems)
+                preview = _preview(assessment, kind, language, subject, body)
+            else:
+                services.assessment_set_email(
+                    assessment=assessment, kind=kind, language=language, subject=subject, body=body
+                )
+                messages.success(request, _saved(kind, language, action))
+                return redirect(f"{request.path}?kind={kind}&lang={language}")
+        except ValidationError as error:
+            form.add_error(None, error)
+            status = 400
+    elif request.method == "GET":
+        preview = _preview(assessment, kind, language, current.subject, current.body)
+    context = {
+        "assessment": assessment,
+        "form": form,
+        "kind": kind,
+        "language": language,
+        "languages": SURVEY_LANGUAGES,
+        "own": own,
+        "preview": preview,
+    }
+    return render(request, "readiness/assessment_emails.html", context, status=status)
+
+
+def _preview(
+    assessment: Assessment, kind: str, language: str, subject: str, body: str
+) -> services.emails.Filled:
+    """Return the e-mail as the first invitee in `language` (or a sample one) would get it."""
+    invitee = assessment.invitations.filter(language=language, withdrawn_at__isnull=True).first()
+    return services.email_fill(
+        assessment=assessment,
+        kind=kind,
+        language=language,
+        name=invitee.name if invitee else "Alex Example",
+        link=services.invitation_link(invitation=invitee) if invitee else "https://…/s/…/",
+        text=services.emails.EmailText(subject=subject, body=body),
+    )
+
+
+def _saved(kind: str, language: str, action: str) -> str:
+    name = dict(SURVEY_LANGUAGES)[language]
+    if action == "reset":
+        return f"The {kind} e-mail in {name} is back to the built-in text."
+    return f"The {kind} e-mail in {name} is saved: it goes out from now on."

@@ -198,6 +198,9 @@ class Assessment(WorkspaceOwned):
     state = models.CharField(
         max_length=10, choices=AssessmentState.choices, default=AssessmentState.DRAFT
     )
+    # The consultant's own invitation and reminder e-mails, by kind and language:
+    # {"invitation": {"de": {"subject": "...", "body": "..."}}}; a missing one is the default.
+    email_texts = models.JSONField(default=dict, blank=True)
     max_reminders = models.PositiveSmallIntegerField(default=3)
     reminder_interval_days = models.PositiveSmallIntegerField(default=3)
     opened_at = models.DateTimeField(null=True, blank=True)

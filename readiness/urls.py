@@ -65,6 +65,11 @@ urlpatterns = [
         name="invitation_withdraw",
     ),
     path(
+        "assessments/<int:assessment_id>/emails/",
+        invitation_views.assessment_emails,
+        name="assessment_emails",
+    ),
+    path(
         "assessments/<int:assessment_id>/reopen/",
         invitation_views.assessment_reopen,
         name="assessment_reopen",

@@ -17,6 +17,7 @@ from readiness.services.assessments import (
     assessment_update,
     survey_state,
 )
+from readiness.services.emails import assessment_set_email, email_fill, email_text
 from readiness.services.invitations import (
     ListResult,
     invitation_add_list,
@@ -62,6 +63,9 @@ from readiness.services.templates import (
 )
 
 __all__ = [
+    "assessment_set_email",
+    "email_fill",
+    "email_text",
     "ListResult",
     "invitation_update",
     "invitation_withdraw",

@@ -12,9 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from readiness import csv_io
 from readiness.models import (
@@ -25,6 +23,7 @@ from readiness.models import (
     Response,
     ResponseStatus,
 )
+from readiness.services import emails
 from readiness.services._common import _now, _save
 from readiness.services.assessments import _locked_assessment
 from readiness.survey import tokens
@@ -254,30 +253,17 @@ def invitation_rekey(*, invitation: Invitation, token_hash: str) -> None:
 
 
 def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
-    # The e-mail speaks the respondent's language, like the survey its link opens.
-    with translation.override(invitation_language(invitation)):
-        return _survey_email_in_language(invitation, reminder=reminder)
-
-
-def _survey_email_in_language(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
-    assessment = invitation.assessment
-    project = assessment.project
-    context = {
-        "reminder": reminder,
-        "name": invitation.name,
-        "account": project.account.name,
-        "product": project.product_name,
-        "assessment": assessment.name,
-        "closes_on": assessment.closes_on,
-        "link": invitation_link(invitation=invitation),
-    }
-    subject = " ".join(render_to_string("readiness/email/survey_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject, render_to_string("readiness/email/survey.txt", context), to=[invitation.email]
+    """Return the invitation or reminder e-mail of `invitation`, in its language: the
+    assessment's own text when the consultant wrote one, else the built-in one."""
+    filled = emails.email_fill(
+        assessment=invitation.assessment,
+        kind="reminder" if reminder else "invitation",
+        language=invitation_language(invitation),
+        name=invitation.name,
+        link=invitation_link(invitation=invitation),
     )
-    message.attach_alternative(
-        render_to_string("readiness/email/survey.html", context), "text/html"
-    )
+    message = EmailMultiAlternatives(filled.subject, filled.text, to=[invitation.email])
+    message.attach_alternative(filled.html, "text/html")
     return message
 
 

@@ -101,6 +101,7 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/invitations/{dana.pk}/edit/",
         f"/invitations/{dana.pk}/withdraw/",
         f"/assessments/{closed.pk}/",
+        f"/assessments/{assessment.pk}/emails/?kind=reminder&lang=de",
         "/workspace/members/",
         "/workspace/scoring-model/",
         "/usage/upload/",
