@@ -20,6 +20,7 @@ from readiness.template_forms import (
     TemplateDescriptionForm,
     formset_items,
 )
+from workspaces import services as workspace_services
 from workspaces.decorators import workspace_view
 from workspaces.permissions import Action
 
@@ -113,3 +114,22 @@ def assessment_preview(request: HttpRequest, assessment_id: int) -> HttpResponse
         "assessment": assessment,
     }
     return survey_preview.preview(request, assessment.template.items.all(), about)
+
+
+@workspace_view(Action.MANAGE_WORKSPACE)
+@require_POST
+def workspace_language(request: HttpRequest) -> HttpResponse:
+    """Set the workspace's default survey language (for invitations without one)."""
+    try:
+        workspace_services.workspace_set_default_language(
+            workspace=request.workspace, language=request.POST.get("language", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"New invitations without a language get "
+            f"{request.workspace.get_default_language_display()}.",
+        )
+    return redirect("readiness:template_list")

@@ -87,6 +87,7 @@ urlpatterns = [
     path("templates/", views.template_list, name="template_list"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
     path("templates/new/", template_views.template_create, name="template_create"),
+    path("templates/language/", template_views.workspace_language, name="workspace_language"),
     path("templates/<int:template_id>/edit/", template_views.template_edit, name="template_edit"),
     path(
         "templates/<int:template_id>/new-version/",

@@ -22,6 +22,7 @@ from readiness.forms import (
 from readiness.models import Assessment, AssessmentState
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
+from workspaces.models import SURVEY_LANGUAGES
 from workspaces.permissions import Action
 
 # --- Accounts -----------------------------------------------------------------------------
@@ -163,7 +164,8 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @workspace_view()
 def template_list(request: HttpRequest) -> HttpResponse:
     templates = selectors.template_list(workspace=request.workspace)
-    return render(request, "readiness/template_list.html", {"templates": templates})
+    context = {"templates": templates, "languages": SURVEY_LANGUAGES}
+    return render(request, "readiness/template_list.html", context)
 
 
 @workspace_view()

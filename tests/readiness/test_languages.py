@@ -11,6 +11,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 
 from readiness import csv_io, services
 from readiness.default_template import DEFAULT_ITEMS, DEFAULT_TRANSLATIONS
@@ -269,3 +270,27 @@ class TestAnswersPoolAcrossLanguages:
         assert snapshot.responses == 2
         # Every ADKAR answer is 4 (75 on the 0–100 scale), the only component with data.
         assert snapshot.score == pytest.approx(75.0)
+
+
+class TestWorkspaceDefaultLanguage:
+    def test_an_admin_sets_it_and_new_invitations_take_it(self, admin_client_ws, workspace):
+        response = admin_client_ws.post(
+            reverse("readiness:workspace_language"), {"language": "es"}, follow=True
+        )
+        assert "New invitations without a language get Español." in response.content.decode()
+        assessment = open_assessment(project__account__workspace=workspace)
+        assert invite(assessment).language == "es"
+
+    def test_an_unknown_language_is_refused(self, admin_client_ws, workspace):
+        response = admin_client_ws.post(
+            reverse("readiness:workspace_language"), {"language": "tlh"}, follow=True
+        )
+        assert "“tlh” is not a survey language" in response.content.decode()
+        workspace.refresh_from_db()
+        assert workspace.default_language == "en"
+
+    def test_only_admins_set_it(self, consultant_client, workspace):
+        response = consultant_client.post(
+            reverse("readiness:workspace_language"), {"language": "de"}
+        )
+        assert response.status_code == 403
