@@ -33,3 +33,29 @@ def evidence_changed(*, project_id: int) -> None:
     """
     for handler in _evidence_handlers:
         transaction.on_commit(partial(handler, project_id), robust=True)
+
+
+# --- The minimum group size ----------------------------------------------------------------
+
+# The engine's default, used until scoring registers the workspace's own setting.
+DEFAULT_MIN_GROUP_SIZE = 3
+MinGroupSizeProvider = Callable[[int], int]
+_min_group_size_providers: list[MinGroupSizeProvider] = []
+
+
+def provide_min_group_size(provider: MinGroupSizeProvider) -> MinGroupSizeProvider:
+    """Register `provider(workspace_id)`, which returns the workspace's minimum group size.
+
+    The scoring model (a higher layer) owns the setting; pages of this layer that show
+    figures or free text from responses ask for it here.
+    """
+    if provider not in _min_group_size_providers:
+        _min_group_size_providers.append(provider)
+    return provider
+
+
+def min_group_size(*, workspace_id: int) -> int:
+    """Return the workspace's minimum group size: no group smaller than this is shown."""
+    if not _min_group_size_providers:
+        return DEFAULT_MIN_GROUP_SIZE
+    return max(provider(workspace_id) for provider in _min_group_size_providers)

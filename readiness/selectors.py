@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
+from readiness import hooks
 from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
 from readiness.models import (
     LEADERSHIP_ROLES,
@@ -193,6 +195,31 @@ def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
         .exclude(text="")
         .order_by("text", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Concerns:
+    """What the assessment page may show of the free-text concerns."""
+
+    shown: bool
+    texts: tuple[str, ...]
+    min_group_size: int
+
+
+def assessment_concerns(*, assessment: Assessment) -> Concerns:
+    """Return the concerns, or none below the minimum group size of submitted responses.
+
+    Free text can identify its writer, and the page lists who submitted: below the minimum
+    group size neither the texts nor their number are given.
+    """
+    minimum = hooks.min_group_size(workspace_id=assessment.workspace_id)
+    submitted = Response.objects.filter(
+        assessment=assessment, status=ResponseStatus.SUBMITTED
+    ).count()
+    if submitted < minimum:
+        return Concerns(shown=False, texts=(), min_group_size=minimum)
+    texts = tuple(concern_list(assessment=assessment).values_list("text", flat=True))
+    return Concerns(shown=True, texts=texts, min_group_size=minimum)
 
 
 def template_list(*, workspace: Workspace) -> QuerySet[SurveyTemplate]:

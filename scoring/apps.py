@@ -14,3 +14,5 @@ class ScoringConfig(AppConfig):
 
         # Readiness and usage sit below scoring: they ask for recalculations through this hook.
         hooks.on_evidence_changed(services.publish_recalculation)
+        # Pages of readiness (the assessment page's concerns) apply the model's group size.
+        hooks.provide_min_group_size(services.min_group_size)

@@ -61,6 +61,7 @@ def project_score(*, project: Project) -> dict[str, object]:
         "latest": latest,
         "history": history,
         "needs_recalculation": project.needs_recalculation,
+        "recalculation_error": project.recalculation_error,
     }
 
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from workspaces.validators import validate_single_line_text
+
 # The languages the respondent flow and the default template ship in (settings.LANGUAGES
 # names the same codes); survey wording falls back to the item's own wording in any other.
 SURVEY_LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -27,7 +29,7 @@ class Role(models.TextChoices):
 class Workspace(models.Model):
     """A tenant: one software vendor or consultancy using AdoptReady."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     slug = models.SlugField(max_length=60, unique=True)
     default_language = models.CharField(
         "default survey language",

@@ -14,6 +14,7 @@ from readiness.services.assessments import (
     assessment_create,
     assessment_open,
     assessment_reopen,
+    assessment_send_recorded,
     assessment_update,
     survey_state,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "assessment_create",
     "assessment_open",
     "assessment_reopen",
+    "assessment_send_recorded",
     "assessment_update",
     "default_template_ensure",
     "invitation_add_list",

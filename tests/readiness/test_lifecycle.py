@@ -92,7 +92,7 @@ class TestReopen:
         [
             ("", "Choose the new closing date."),
             ("2026-02-30", "Enter the new closing date as YYYY-MM-DD."),
-            ("x\x00", "Enter the new closing date as YYYY-MM-DD."),
+            ("next friday", "Enter the new closing date as YYYY-MM-DD."),
             ("1999-12-31", "Enter a date between 2000 and 2099."),
         ],
     )

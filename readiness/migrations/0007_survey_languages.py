@@ -19,7 +19,7 @@ def translate_default_templates(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0004_invitation_previous_token_hash'),
+        ('readiness', '0006_names_without_control_characters_and_send_errors'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workspaces', '0001_initial'),
+        ('workspaces', '0002_workspace_name_without_control_characters'),
     ]
 
     operations = [

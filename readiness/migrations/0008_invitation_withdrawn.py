@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0005_survey_languages'),
+        ('readiness', '0007_survey_languages'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0006_invitation_withdrawn'),
+        ('readiness', '0008_invitation_withdrawn'),
     ]
 
     operations = [
