@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8000
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install browser lint format migrate seed worker clean
+.PHONY: run test install browser messages lint format migrate seed worker clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "AdoptReady needs Python 3.11 or newer: set PYTHON=python3.11 (or newer).")'
@@ -26,7 +26,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
+# The respondent flow's catalogues (locale/*/LC_MESSAGES/django.po) compiled with Babel, so
+# neither CI nor a fresh machine needs GNU gettext; a fuzzy or broken entry is not compiled.
+messages: install
+	$(BIN)/pybabel --quiet compile --domain django --directory locale --statistics
+
+run: seed messages
 	@echo "AdoptReady is serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)."
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
@@ -36,7 +41,7 @@ browser:
 	@bash scripts/ensure-browser.sh
 	@bash scripts/ensure-axe.sh
 
-test: install browser
+test: install browser messages
 	$(BIN)/python -m pytest
 
 lint: install

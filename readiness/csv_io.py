@@ -17,8 +17,16 @@ from django.core.validators import validate_email
 from workspaces.csv import unneutralize
 
 PERSON_COLUMNS = ("name", "email", "role", "department")
+# An invitation list may also say which language each person's survey speaks.
+LIST_COLUMNS = (*PERSON_COLUMNS, "language")
 # Header spellings accepted for the person columns, lower-cased.
-COLUMN_ALIASES = {"e-mail": "email", "e mail": "email", "mail": "email", "dept": "department"}
+COLUMN_ALIASES = {
+    "e-mail": "email",
+    "e mail": "email",
+    "mail": "email",
+    "dept": "department",
+    "lang": "language",
+}
 
 DONT_KNOW = "dont_know"
 # Longest cell read (csv's default limit): no name, e-mail or answer comes near it.
@@ -95,7 +103,7 @@ def header_name(raw: str) -> str:
     """Return the canonical name of a header cell: person columns lower-cased, codes upper."""
     name = raw.strip().lower()
     name = COLUMN_ALIASES.get(name, name)
-    return name if name in PERSON_COLUMNS else raw.strip().upper()
+    return name if name in LIST_COLUMNS else raw.strip().upper()
 
 
 def read_rows(text: str) -> tuple[list[str], list[Row]]:
@@ -119,12 +127,12 @@ def read_rows(text: str) -> tuple[list[str], list[Row]]:
 def read_person_list(text: str) -> list[Row]:
     """Return the rows of a pasted or uploaded invitation list.
 
-    A header row (name, email, role, department) is optional; without one the columns are
-    taken in that order. Raise ValueError with a message for the user when the text cannot be
-    read.
+    A header row (name, email, role, department, language) is optional; without one the
+    columns are taken in that order. Raise ValueError with a message for the user when the
+    text cannot be read.
     """
     rows: list[Row] = []
-    columns: Sequence[str] = PERSON_COLUMNS
+    columns: Sequence[str] = LIST_COLUMNS
     first = True
     for line, cells in _records(text):
         if not any(cell.strip() for cell in cells):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from readiness import csv_io
 from readiness.models import (
     ADKAR_DIMENSIONS,
+    SURVEY_LANGUAGES,
     Account,
     Assessment,
     AssessmentState,
@@ -241,23 +242,6 @@ class AssessmentForm(forms.ModelForm):
         return cleaned
 
 
-class TemplateWordingForm(forms.Form):
-    """One text field per item of a template, to change its wording."""
-
-    def __init__(self, *args: Any, template: SurveyTemplate, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for item in template.items.all():
-            self.fields[item.code] = forms.CharField(
-                label=f"{item.code} · {item.get_dimension_display()}",
-                initial=item.wording,
-                max_length=500,
-                widget=forms.Textarea(attrs={"rows": 2}),
-                error_messages={"required": "Every item needs a wording."},
-            )
-        label = "Save as a new version" if template.is_frozen else "Save wording"
-        self.helper = form_helper(label)
-
-
 class InvitationForm(forms.Form):
     """One respondent, added by hand."""
 
@@ -265,17 +249,23 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     role = forms.ChoiceField(choices=RespondentRole.choices)
     department = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(
+        label="Survey language",
+        choices=SURVEY_LANGUAGES,
+        help_text="The language of the invitation e-mail and of the survey.",
+    )
 
     def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.assessment = assessment
+        self.fields["language"].initial = assessment.workspace.default_language
         self.fields["email"].error_messages["invalid"] = (
             "Enter a valid e-mail address, like name@example.com."
         )
         self.helper = form_helper(
             "Invite",
             Row(Column("name"), Column("email")),
-            Row(Column("role"), Column("department")),
+            Row(Column("role"), Column("department"), Column("language")),
         )
 
     def clean_email(self) -> str:
@@ -285,15 +275,80 @@ class InvitationForm(forms.Form):
         return email
 
 
+class AssessmentReopenForm(forms.Form):
+    closes_on = forms.DateField(
+        label="New closing date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Choose the new closing date.",
+            "invalid": "Enter the new closing date as YYYY-MM-DD.",
+        },
+    )
+
+    def clean_closes_on(self) -> datetime.date:
+        closes_on = self.cleaned_data["closes_on"]
+        if not EARLIEST_DATE <= closes_on <= LATEST_DATE:
+            raise forms.ValidationError(DATE_RANGE_MESSAGE)
+        return closes_on
+
+
+class EmailTextForm(forms.Form):
+    """An invitation or reminder e-mail: its subject and plain text with placeholders."""
+
+    subject = forms.CharField(max_length=200, required=False)
+    body = forms.CharField(
+        label="Text",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        help_text="Placeholders: {name}, {customer}, {product}, {assessment}, {closes_on} and "
+        "{link} (required: the personal survey link).",
+    )
+
+
+class InvitationEditForm(forms.Form):
+    """An invitee's details, to correct them (the personal link stays the same)."""
+
+    name = forms.CharField(max_length=200)
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=RespondentRole.choices)
+    department = forms.CharField(max_length=200, required=False)
+    language = forms.ChoiceField(label="Survey language", choices=SURVEY_LANGUAGES)
+
+    def __init__(self, *args: Any, invitation: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": invitation.name,
+                "email": invitation.email,
+                "role": invitation.role,
+                "department": invitation.department,
+                "language": invitation.language,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["email"].error_messages["invalid"] = (
+            "Enter a valid e-mail address, like name@example.com."
+        )
+        self.helper = form_helper(
+            "Save",
+            Row(Column("name"), Column("email")),
+            Row(Column("role"), Column("department"), Column("language")),
+        )
+
+
 class InvitationListForm(forms.Form):
     """A pasted or uploaded list of respondents, one per line."""
 
     people = forms.CharField(
         label="Paste a list",
         required=False,
-        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Name, e-mail, role, department"}),
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": "Name, e-mail, role, department, language"}
+        ),
         help_text="One person per line: name, e-mail, role (sponsor, manager or end_user), "
-        "department (optional). A header row is optional.",
+        "department (optional), survey language (optional: en, de, fr or es; the workspace's "
+        "default language otherwise). A header row is optional.",
     )
     file = forms.FileField(
         label="…or upload a CSV file",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from workspaces.models import WorkspaceOwned
+from workspaces.models import SURVEY_LANGUAGES, WorkspaceOwned
 from workspaces.validators import validate_single_line_text
 
 
@@ -155,6 +157,9 @@ class TemplateItem(models.Model):
     kind = models.CharField(max_length=10, choices=ItemKind.choices)
     dimension = models.CharField(max_length=20, choices=Dimension.choices)
     wording = models.TextField()
+    # Wording in other languages by language code ({"de": "...", ...}); a language without an
+    # entry shows `wording`. Answers belong to the item whatever the language they were given in.
+    translations = models.JSONField(default=dict, blank=True)
     allow_dont_know = models.BooleanField("allow “Don't know”", default=True)
     required = models.BooleanField(default=False)
 
@@ -168,9 +173,13 @@ class TemplateItem(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def text_for(self, product_name: str) -> str:
-        """Return the wording with `{product}` replaced by the project's product name."""
-        return self.wording.replace("{product}", product_name)
+    def wording_in(self, language: str | None) -> str:
+        """Return the wording in `language`, or the item's own wording when it has none."""
+        return (self.translations or {}).get(language or "", "") or self.wording
+
+    def text_for(self, product_name: str, language: str | None = None) -> str:
+        """Return the wording in `language` with `{product}` replaced by the product name."""
+        return self.wording_in(language).replace("{product}", product_name)
 
 
 class AssessmentState(models.TextChoices):
@@ -193,6 +202,9 @@ class Assessment(WorkspaceOwned):
     state = models.CharField(
         max_length=10, choices=AssessmentState.choices, default=AssessmentState.DRAFT
     )
+    # The consultant's own invitation and reminder e-mails, by kind and language:
+    # {"invitation": {"de": {"subject": "...", "body": "..."}}}; a missing one is the default.
+    email_texts = models.JSONField(default=dict, blank=True)
     max_reminders = models.PositiveSmallIntegerField(default=3)
     reminder_interval_days = models.PositiveSmallIntegerField(default=3)
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -213,6 +225,23 @@ class Assessment(WorkspaceOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def closing_date(self) -> datetime.date | None:
+        """Return the day the assessment actually closed when that was before its planned
+        closing date (closed early, or without one), else the planned closing date."""
+        if self.closed_at is not None and (self.closes_on is None or self.closed_early):
+            return timezone.localdate(self.closed_at)
+        return self.closes_on
+
+    @property
+    def closed_early(self) -> bool:
+        """Return whether it was closed before its planned closing date."""
+        return (
+            self.closed_at is not None
+            and self.closes_on is not None
+            and timezone.localdate(self.closed_at) < self.closes_on
+        )
 
 
 class RespondentRole(models.TextChoices):
@@ -303,6 +332,7 @@ class Invitation(WorkspaceOwned):
     department = models.CharField(
         max_length=200, validators=[validate_single_line_text], blank=True
     )
+    language = models.CharField(max_length=8, choices=SURVEY_LANGUAGES, default="en")
     token_salt = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # After a key rotation the invitation is re-keyed; the link sent before stays valid by this.
@@ -312,6 +342,8 @@ class Invitation(WorkspaceOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # A withdrawn invitation's link no longer opens the survey and it leaves the response rate.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
     # Why the last e-mail to this person failed; cleared when one goes out.

@@ -111,7 +111,7 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     token_hash = tokens.hash_token(token)
     return (
         Invitation.objects.select_related(
-            "assessment", "assessment__template", "assessment__project__account"
+            "workspace", "assessment", "assessment__template", "assessment__project__account"
         )
         .filter(Q(token_hash=token_hash) | Q(previous_token_hash=token_hash))
         .first()
@@ -123,7 +123,8 @@ def response_rates(*, assessment: Assessment) -> list[dict[str, object]]:
     submitted = Q(submitted_at__isnull=False)
     leaders = Q(role__in=LEADERSHIP_ROLES)
     users = Q(role=RespondentRole.END_USER)
-    counts = Invitation.objects.filter(assessment=assessment).aggregate(
+    # A withdrawn invitation leaves the denominator (and never has a submission).
+    counts = Invitation.objects.filter(assessment=assessment, withdrawn_at__isnull=True).aggregate(
         all_invited=Count("pk"),
         all_submitted=Count("pk", filter=submitted),
         leadership_invited=Count("pk", filter=leaders),

@@ -21,9 +21,11 @@ def send_invitations(
 
 
 @shared_task
-def send_reminders(assessment_id: int) -> int:
-    """Remind the assessment's invitees who are due a reminder."""
-    return services.assessment_send_recorded(services.reminders_send, assessment_id=assessment_id)
+def send_reminders(assessment_id: int, invitation_ids: list[int] | None = None) -> int:
+    """Remind the assessment's invitees who are due a reminder, or the chosen ones now."""
+    return services.assessment_send_recorded(
+        services.reminders_send, assessment_id=assessment_id, invitation_ids=invitation_ids
+    )
 
 
 @shared_task

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from readiness import views
+from readiness import invitation_views, template_views, views
 
 app_name = "readiness"
 
@@ -55,6 +55,31 @@ urlpatterns = [
     ),
     path("invitations/<int:invitation_id>/link/", views.invitation_link, name="invitation_link"),
     path(
+        "invitations/<int:invitation_id>/edit/",
+        invitation_views.invitation_edit,
+        name="invitation_edit",
+    ),
+    path(
+        "invitations/<int:invitation_id>/withdraw/",
+        invitation_views.invitation_withdraw,
+        name="invitation_withdraw",
+    ),
+    path(
+        "assessments/<int:assessment_id>/emails/",
+        invitation_views.assessment_emails,
+        name="assessment_emails",
+    ),
+    path(
+        "assessments/<int:assessment_id>/reopen/",
+        invitation_views.assessment_reopen,
+        name="assessment_reopen",
+    ),
+    path(
+        "assessments/<int:assessment_id>/reminders/now/",
+        invitation_views.reminders_send_now,
+        name="reminders_send_now",
+    ),
+    path(
         "invitations/<int:invitation_id>/resend/",
         views.invitation_resend,
         name="invitation_resend",
@@ -69,5 +94,22 @@ urlpatterns = [
     path("workshops/prompts/edit/", views.workshop_prompts_edit, name="workshop_prompts_edit"),
     path("templates/", views.template_list, name="template_list"),
     path("templates/<int:template_id>/", views.template_detail, name="template_detail"),
-    path("templates/<int:template_id>/edit/", views.template_edit, name="template_edit"),
+    path("templates/new/", template_views.template_create, name="template_create"),
+    path("templates/language/", template_views.workspace_language, name="workspace_language"),
+    path("templates/<int:template_id>/edit/", template_views.template_edit, name="template_edit"),
+    path(
+        "templates/<int:template_id>/new-version/",
+        template_views.template_new_version,
+        name="template_new_version",
+    ),
+    path(
+        "templates/<int:template_id>/preview/",
+        template_views.template_preview,
+        name="template_preview",
+    ),
+    path(
+        "assessments/<int:assessment_id>/preview/",
+        template_views.assessment_preview,
+        name="assessment_preview",
+    ),
 ]

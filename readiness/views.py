@@ -18,12 +18,12 @@ from readiness.forms import (
     InvitationListForm,
     ProjectForm,
     ResponseImportForm,
-    TemplateWordingForm,
     WorkshopPromptsForm,
 )
 from readiness.models import Assessment, AssessmentState
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
+from workspaces.models import SURVEY_LANGUAGES
 from workspaces.permissions import Action, role_can
 
 # --- Accounts -----------------------------------------------------------------------------
@@ -170,31 +170,14 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @workspace_view()
 def template_list(request: HttpRequest) -> HttpResponse:
     templates = selectors.template_list(workspace=request.workspace)
-    return render(request, "readiness/template_list.html", {"templates": templates})
+    context = {"templates": templates, "languages": SURVEY_LANGUAGES}
+    return render(request, "readiness/template_list.html", context)
 
 
 @workspace_view()
 def template_detail(request: HttpRequest, template_id: int) -> HttpResponse:
     template = selectors.template_get(workspace=request.workspace, template_id=template_id)
     return render(request, "readiness/template_detail.html", {"template": template})
-
-
-@workspace_view(Action.MANAGE_WORKSPACE)
-def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
-    template = selectors.template_get(workspace=request.workspace, template_id=template_id)
-    form = TemplateWordingForm(request.POST or None, template=template)
-    if request.method == "POST" and form.is_valid():
-        revised = services.template_revise(template=template, wordings=form.cleaned_data)
-        if revised.pk != template.pk:
-            messages.success(
-                request,
-                f"The template is in use, so your wording was saved as version {revised.version}.",
-            )
-        else:
-            messages.success(request, "Wording saved.")
-        return redirect("readiness:template_detail", template_id=revised.pk)
-    title = f"Edit {template}"
-    return render(request, "readiness/form_page.html", {"form": form, "title": title})
 
 
 # --- Members ------------------------------------------------------------------------------
@@ -244,7 +227,9 @@ def invitations_send(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if assessment.state != AssessmentState.OPEN:
         messages.error(request, "Open the assessment before sending invitations.")
         return _back(assessment)
-    unsent = assessment.invitations.filter(sent_at__isnull=True, submitted_at__isnull=True).count()
+    unsent = assessment.invitations.filter(
+        sent_at__isnull=True, submitted_at__isnull=True, withdrawn_at__isnull=True
+    ).count()
     if not unsent:
         messages.info(request, "Everyone has already been sent an invitation.")
         return _back(assessment)
@@ -285,7 +270,7 @@ def invitation_add(request: HttpRequest, assessment_id: int) -> HttpResponse:
             invitation = services.invitation_add_list(
                 assessment=assessment,
                 rows=[csv_io.Row(1, {**form.cleaned_data})],
-            )[0]
+            ).added[0]
         except ValidationError as error:
             form.add_error(None, " ".join(error.messages))
         else:
@@ -302,13 +287,19 @@ def invitation_add_list(request: HttpRequest, assessment_id: int) -> HttpRespons
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            added = services.invitation_add_list(
+            result = services.invitation_add_list(
                 assessment=assessment, rows=form.cleaned_data["rows"]
             )
         except ValidationError as error:
             errors = error.messages
         else:
-            messages.success(request, f"{_people(len(added))} invited.")
+            messages.success(request, f"{_people(len(result.added))} invited.")
+            if result.skipped:
+                messages.info(
+                    request,
+                    f"Skipped {_people(len(result.skipped))} already invited: "
+                    f"{', '.join(result.skipped)}.",
+                )
             return _back(assessment)
     context = {
         "form": form,

@@ -89,7 +89,7 @@ def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]
         .values("n")
     )
     invited = (
-        Invitation.objects.filter(assessment_id=OuterRef("pk"))
+        Invitation.objects.filter(assessment_id=OuterRef("pk"), withdrawn_at__isnull=True)
         .order_by()
         .values("assessment_id")
         .annotate(n=Count("pk"))
@@ -201,7 +201,9 @@ def evidence_for_projects(
     )
     chosen = _scored_assessments(project_ids)
     for project_id, assessment_id in (assessment_overrides or {}).items():
-        invited = Invitation.objects.filter(assessment_id=assessment_id).count()
+        invited = Invitation.objects.filter(
+            assessment_id=assessment_id, withdrawn_at__isnull=True
+        ).count()
         chosen[project_id] = (assessment_id, invited)
     respondents = _respondents(assessment_id for assessment_id, _ in chosen.values())
     usage = usage_figures_for_projects([pk for pk, *_ in projects])

@@ -254,12 +254,13 @@ def project_history_backfill(*, project_id: int) -> RecalculationSummary:
         Assessment.objects.filter(project_id=project_id, responses__status=ResponseStatus.SUBMITTED)
         .distinct()
         .order_by("opens_on", "id")
-        .values_list("pk", "opens_on", "closes_on")
+        .values_list("pk", "opens_on", "closes_on", "closed_at")
     )
     now = timezone.now()
     stored: list[ScoreSnapshot] = []
-    for assessment_id, opens_on, closes_on in rounds:
-        day = closes_on or opens_on
+    for assessment_id, opens_on, closes_on, closed_at in rounds:
+        # A round closed early ends the day it was closed, not its planned day.
+        day = (timezone.localdate(closed_at) if closed_at else None) or closes_on or opens_on
         at = datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
         summary = projects_recalculate(
             project_ids=[project_id],

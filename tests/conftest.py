@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from babel.messages.frontend import CommandLineInterface
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -23,6 +25,24 @@ from tests.worked_example import add_worked_example
 from workspaces.models import Role, Workspace
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile stale message catalogues once, before any worker starts (`make messages` does
+    the same), so that a bare `pytest` after editing a .po file tests the new wording."""
+    if hasattr(config, "workerinput"):
+        return
+    locale = Path(settings.BASE_DIR) / "locale"
+    stale = [
+        po
+        for po in locale.glob("*/LC_MESSAGES/django.po")
+        if not po.with_suffix(".mo").exists()
+        or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+    if stale:
+        CommandLineInterface().run(
+            ["pybabel", "--quiet", "compile", "--domain", "django", "--directory", str(locale)]
+        )
 
 
 def _missing_service(item: pytest.Item) -> str | None:

@@ -8,6 +8,16 @@ from django.utils import timezone
 
 from workspaces.validators import validate_single_line_text
 
+# The languages the respondent flow and the default template ship in (settings.LANGUAGES
+# names the same codes); survey wording falls back to the item's own wording in any other.
+SURVEY_LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("es", "Español"),
+)
+SURVEY_LANGUAGE_CODES: tuple[str, ...] = tuple(code for code, _ in SURVEY_LANGUAGES)
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -21,6 +31,13 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=200, validators=[validate_single_line_text])
     slug = models.SlugField(max_length=60, unique=True)
+    default_language = models.CharField(
+        "default survey language",
+        max_length=8,
+        choices=SURVEY_LANGUAGES,
+        default="en",
+        help_text="Invitations without a language of their own get this one.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

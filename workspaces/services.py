@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from workspaces import hooks
-from workspaces.models import Membership, Role, Workspace
+from workspaces.models import SURVEY_LANGUAGE_CODES, Membership, Role, Workspace
 
 LAST_ADMIN = "A workspace needs at least one admin: make someone else admin first."
 
@@ -20,6 +20,17 @@ def workspace_create(*, name: str, slug: str = "") -> Workspace:
     workspace.full_clean()
     workspace.save()
     hooks.workspace_created(workspace)
+    return workspace
+
+
+@transaction.atomic
+def workspace_set_default_language(*, workspace: Workspace, language: str) -> Workspace:
+    """Set the language of invitations added without one (existing ones keep theirs)."""
+    if language not in SURVEY_LANGUAGE_CODES:
+        raise ValidationError(f"“{language}” is not a survey language: use en, de, fr or es.")
+    workspace.default_language = language
+    workspace.full_clean()
+    workspace.save(update_fields=["default_language"])
     return workspace
 
 

@@ -158,6 +158,12 @@ CONTENT_SECURITY_POLICY = {
 # --- Internationalization ------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
+# The respondent flow speaks these (readiness.models.SURVEY_LANGUAGES); the staff pages stay
+# English. No LocaleMiddleware: a survey page activates its invitation's language itself.
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("fr", "Français"), ("es", "Español")]
+# Catalogues: locale/<code>/LC_MESSAGES/django.po, compiled to .mo by `make messages`.
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -108,6 +108,25 @@ def assessment_close(*, assessment: Assessment, now: datetime.datetime | None = 
     return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": now})
 
 
+@transaction.atomic
+def assessment_reopen(
+    *, assessment: Assessment, closes_on: datetime.date, now: datetime.datetime | None = None
+) -> Assessment:
+    """Reopen a closed assessment until `closes_on`: its links take answers again, from the
+    people who have not submitted."""
+    now = _now(now)
+    locked = _locked_assessment(assessment)
+    if locked.state != AssessmentState.CLOSED:
+        raise ValidationError(
+            f"Only a closed assessment can be reopened; this one is {locked.get_state_display().lower()}."
+        )
+    if closes_on < timezone.localdate(now):
+        raise ValidationError("Choose a new closing date from today on.")
+    if closes_on < locked.opens_on:
+        raise ValidationError("Choose a new closing date after the opening date.")
+    return _save(locked, {"state": AssessmentState.OPEN, "closes_on": closes_on, "closed_at": None})
+
+
 def assessment_close_overdue(*, now: datetime.datetime | None = None) -> int:
     """Close every open assessment whose closing date has passed; return how many."""
     now = _now(now)

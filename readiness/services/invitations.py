@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from smtplib import SMTPException
 from typing import Any
 
@@ -13,14 +14,22 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from readiness import csv_io
-from readiness.models import Assessment, AssessmentState, Invitation, RespondentRole
+from readiness.models import (
+    Assessment,
+    AssessmentState,
+    Invitation,
+    RespondentRole,
+    Response,
+    ResponseStatus,
+)
+from readiness.services import emails
 from readiness.services._common import _now, _save
 from readiness.services.assessments import _locked_assessment, assessment_send_recorded
 from readiness.survey import tokens
+from workspaces.models import SURVEY_LANGUAGE_CODES, SURVEY_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +44,10 @@ def invitation_create(
     email: str,
     role: str,
     department: str = "",
+    language: str = "",
 ) -> Invitation:
-    """Invite one respondent to `assessment` with a new personal link."""
+    """Invite one respondent to `assessment` with a new personal link, in `language` (the
+    workspace's default language when blank)."""
     salt = tokens.new_salt()
     return _save(
         Invitation(workspace_id=assessment.workspace_id, assessment=assessment),
@@ -45,6 +56,7 @@ def invitation_create(
             "email": email.strip().lower(),
             "role": role,
             "department": department.strip(),
+            "language": language or assessment.workspace.default_language,
             "token_salt": salt,
             "token_hash": tokens.hash_token(tokens.token_for_salt(salt)),
         },
@@ -62,9 +74,50 @@ def role_value(raw: str) -> str | None:
     return csv_io.role_value(raw, RespondentRole.values, labels)
 
 
+def language_value(raw: str) -> str | None:
+    """Return the survey language that `raw` names ("de", "DE-ch", "German", "Deutsch"), or
+    None when it names none."""
+    key = raw.strip().lower().replace("_", "-")
+    code = key.split("-")[0]
+    if code in SURVEY_LANGUAGE_CODES:
+        return code
+    names = {"english": "en", "german": "de", "french": "fr", "spanish": "es"}
+    names.update({name.lower(): code for code, name in SURVEY_LANGUAGES})
+    return names.get(key)
+
+
+def invitation_language(invitation: Invitation) -> str:
+    """Return the language of the invitation's e-mails and survey: its own, else the workspace's."""
+    for language in (invitation.language, invitation.workspace.default_language):
+        if language in SURVEY_LANGUAGE_CODES:
+            return language
+    return "en"
+
+
 @transaction.atomic
-def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -> list[Invitation]:
-    """Invite everyone in `rows`, or no one: raise a ValidationError listing each bad line."""
+def invitation_set_language(*, invitation: Invitation, language: str) -> Invitation:
+    """Make the invitation's survey and e-mails speak `language` (one of SURVEY_LANGUAGES)."""
+    if language not in SURVEY_LANGUAGE_CODES:
+        raise ValidationError(
+            f"“{language}” is not a survey language: use {', '.join(SURVEY_LANGUAGE_CODES)}."
+        )
+    Invitation.objects.filter(pk=invitation.pk).update(language=language)
+    invitation.language = language
+    return invitation
+
+
+@dataclass(frozen=True)
+class ListResult:
+    """What pasting a list did: who was invited, and who was skipped as already invited."""
+
+    added: list[Invitation]
+    skipped: list[str]
+
+
+@transaction.atomic
+def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -> ListResult:
+    """Invite everyone in `rows` not yet invited and report the others as skipped; invite no
+    one and raise a ValidationError listing each bad line when any line is wrong."""
     assessment = _locked_assessment(assessment)
     if assessment.state == AssessmentState.CLOSED:
         raise ValidationError("This assessment is closed: invite people to a new assessment.")
@@ -76,38 +129,104 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
     seen: dict[str, int] = {}
     errors: list[str] = []
     clean_rows = []
+    skipped: list[str] = []
     for row in rows:
         name, email = row.cells.get("name", ""), row.cells.get("email", "").lower()
         role = role_value(row.cells.get("role", ""))
         problems = []
+        language = row.cells.get("language", "")
         if "_extra" in row.cells:
-            problems.append("has more than four columns (name, e-mail, role, department)")
+            problems.append("has more than five columns (name, e-mail, role, department, language)")
         if not name:
             problems.append("the name is missing")
         if not email:
             problems.append("the e-mail address is missing")
         elif error := csv_io.email_error(email):
             problems.append(error)
-        elif email in existing:
-            problems.append(f"{email} is already invited to this assessment")
         elif email in seen:
             problems.append(f"{email} is already on line {seen[email]}")
         if role is None:
             problems.append(
                 f"“{row.cells.get('role', '')}” is not a role: use sponsor, manager or end_user"
             )
+        if language and language_value(language) is None:
+            problems.append(f"“{language}” is not a survey language: use en, de, fr or es")
         if problems:
             errors.append(f"Line {row.line}: {'; '.join(problems)}.")
         seen.setdefault(email, row.line)
-        clean_rows.append((name, email, role, row.cells.get("department", "")))
+        if email in existing and not problems:
+            # Re-pasting an updated list is normal: the people already there are reported.
+            skipped.append(email)
+            continue
+        department = row.cells.get("department", "")
+        clean_rows.append((name, email, role, department, language_value(language) or ""))
     if errors:
         raise ValidationError(errors)
-    return [
+    added = [
         invitation_create(
-            assessment=assessment, name=name, email=email, role=role, department=department
+            assessment=assessment,
+            name=name,
+            email=email,
+            role=role,
+            department=department,
+            language=language,
         )
-        for name, email, role, department in clean_rows
+        for name, email, role, department, language in clean_rows
     ]
+    return ListResult(added=added, skipped=skipped)
+
+
+@transaction.atomic
+def invitation_update(
+    *,
+    invitation: Invitation,
+    name: str,
+    email: str,
+    role: str,
+    department: str = "",
+    language: str = "",
+) -> Invitation:
+    """Correct an invitee's name, e-mail, role, department or language; the link stays the
+    same."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.withdrawn_at is not None:
+        raise ValidationError("This invitation was withdrawn: invite the person again instead.")
+    email = email.strip().lower()
+    taken = Invitation.objects.filter(assessment_id=invitation.assessment_id, email=email)
+    if taken.exclude(pk=invitation.pk).exists():
+        raise ValidationError(f"{email} is already invited to this assessment.")
+    if language and language not in SURVEY_LANGUAGE_CODES:
+        raise ValidationError(f"“{language}” is not a survey language: use en, de, fr or es.")
+    return _save(
+        invitation,
+        {
+            "name": name.strip(),
+            "email": email,
+            "role": role,
+            "department": department.strip(),
+            "language": language or invitation.language,
+        },
+    )
+
+
+@transaction.atomic
+def invitation_withdraw(
+    *, invitation: Invitation, now: datetime.datetime | None = None
+) -> Invitation:
+    """Withdraw an invitation: its link stops working, it leaves the response rate and its
+    saved draft is discarded. A submitted response stays and keeps counting."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    if invitation.submitted_at is not None:
+        raise ValidationError(
+            f"{invitation.name} has already submitted: their answers stay counted, so the "
+            "invitation cannot be withdrawn."
+        )
+    if invitation.withdrawn_at is not None:
+        return invitation
+    Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT).delete()
+    invitation.withdrawn_at = _now(now)
+    invitation.save(update_fields=["withdrawn_at"])
+    return invitation
 
 
 # --- Invitation and reminder e-mails ------------------------------------------------------
@@ -138,24 +257,17 @@ def invitation_rekey(*, invitation: Invitation, token_hash: str) -> None:
 
 
 def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
-    assessment = invitation.assessment
-    project = assessment.project
-    context = {
-        "reminder": reminder,
-        "name": invitation.name,
-        "account": project.account.name,
-        "product": project.product_name,
-        "assessment": assessment.name,
-        "closes_on": assessment.closes_on,
-        "link": invitation_link(invitation=invitation),
-    }
-    subject = " ".join(render_to_string("readiness/email/survey_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject, render_to_string("readiness/email/survey.txt", context), to=[invitation.email]
+    """Return the invitation or reminder e-mail of `invitation`, in its language: the
+    assessment's own text when the consultant wrote one, else the built-in one."""
+    filled = emails.email_fill(
+        assessment=invitation.assessment,
+        kind="reminder" if reminder else "invitation",
+        language=invitation_language(invitation),
+        name=invitation.name,
+        link=invitation_link(invitation=invitation),
     )
-    message.attach_alternative(
-        render_to_string("readiness/email/survey.html", context), "text/html"
-    )
+    message = EmailMultiAlternatives(filled.subject, filled.text, to=[invitation.email])
+    message.attach_alternative(filled.html, "text/html")
     return message
 
 
@@ -223,13 +335,16 @@ def invitations_send(
         # Only the invitations' rows: the project and account joined below for the e-mails
         # must not stay locked (submissions update the project) while the e-mails go out.
         due = Invitation.objects.select_for_update(of=("self",)).filter(
-            assessment=assessment, submitted_at__isnull=True, workshop__isnull=True
+            assessment=assessment,
+            submitted_at__isnull=True,
+            workshop__isnull=True,  # workshop participants have no e-mail address
+            withdrawn_at__isnull=True,
         )
         if invitation_ids is not None:
             due = due.filter(pk__in=invitation_ids)
         if not resend:
             due = due.filter(sent_at__isnull=True)
-        invitations = list(due.select_related("assessment__project__account"))
+        invitations = list(due.select_related("workspace", "assessment__project__account"))
         sent, failed = _send_each(invitations, reminder=False, connection=connection)
         Invitation.objects.filter(pk__in=sent).update(sent_at=now, send_error="")
         _record_failures(failed)
@@ -247,25 +362,47 @@ def invitations_due_reminder(
         workshop__isnull=True,  # workshop participants have no e-mail address
         sent_at__isnull=False,
         submitted_at__isnull=True,
+        withdrawn_at__isnull=True,
         reminder_count__lt=assessment.max_reminders,
     ).filter(
         Q(last_reminded_at__lte=cutoff) | Q(last_reminded_at__isnull=True, sent_at__lte=cutoff)
     )
 
 
+def invitations_remindable(*, assessment: Assessment) -> QuerySet[Invitation]:
+    """Return the invitations a consultant may remind now, whatever the spacing: sent, not
+    submitted, not withdrawn and under the reminder limit."""
+    return Invitation.objects.filter(
+        assessment=assessment,
+        sent_at__isnull=False,
+        submitted_at__isnull=True,
+        withdrawn_at__isnull=True,
+        reminder_count__lt=assessment.max_reminders,
+    )
+
+
 def reminders_send(
-    *, assessment_id: int, now: datetime.datetime | None = None, connection: Any = None
+    *,
+    assessment_id: int,
+    invitation_ids: Sequence[int] | None = None,
+    now: datetime.datetime | None = None,
+    connection: Any = None,
 ) -> int:
-    """Remind the open assessment's invitees who are due a reminder; return how many."""
+    """Remind the open assessment's invitees who are due a reminder, or ("remind now") those
+    of `invitation_ids` that can be reminded, whatever the spacing; return how many."""
     now = _now(now)
     with transaction.atomic():
         assessment = Assessment.objects.select_for_update(no_key=True).get(pk=assessment_id)
         if assessment.state != AssessmentState.OPEN:
             return 0
+        if invitation_ids is None:
+            chosen = invitations_due_reminder(assessment=assessment, now=now)
+        else:
+            chosen = invitations_remindable(assessment=assessment).filter(pk__in=invitation_ids)
         invitations = list(
-            invitations_due_reminder(assessment=assessment, now=now)
-            .select_for_update(of=("self",))
-            .select_related("assessment__project__account")
+            chosen.select_for_update(of=("self",)).select_related(
+                "workspace", "assessment__project__account"
+            )
         )
         sent, failed = _send_each(invitations, reminder=True, connection=connection)
         Invitation.objects.filter(pk__in=sent).update(

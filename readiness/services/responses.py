@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from readiness import csv_io
 from readiness.models import (
@@ -53,22 +54,30 @@ def answer_clean(*, item: TemplateItem, raw: str) -> AnswerValue | None:
         return None
     if item.kind == ItemKind.TEXT:
         if len(raw) > MAX_TEXT_ANSWER:
-            raise ValidationError(f"Keep the answer under {MAX_TEXT_ANSWER} characters.")
+            raise ValidationError(
+                gettext("Keep the answer under %(limit)s characters.") % {"limit": MAX_TEXT_ANSWER}
+            )
         return AnswerValue(text=raw)
     if raw.lower().replace("'", "").replace(" ", "_") in {csv_io.DONT_KNOW, "dontknow"}:
         if item.kind == ItemKind.LIKERT and item.allow_dont_know:
             return AnswerValue(dont_know=True)
-        raise ValidationError("“Don't know” is not an answer to this question.")
+        raise ValidationError(gettext("“Don't know” is not an answer to this question."))
     low, high = (1, 5) if item.kind == ItemKind.LIKERT else (0, 10)
-    allowed = f"{low}–{high}" + (
-        " or dont_know" if item.kind == ItemKind.LIKERT and item.allow_dont_know else ""
-    )
+    allowed = f"{low}–{high}"
+    if item.kind == ItemKind.LIKERT and item.allow_dont_know:
+        allowed = gettext("%(range)s or dont_know") % {"range": allowed}
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationError(f"“{raw}” is not an answer: use {allowed}.") from None
+        raise ValidationError(
+            gettext("“%(answer)s” is not an answer: use %(allowed)s.")
+            % {"answer": raw, "allowed": allowed}
+        ) from None
     if not low <= value <= high:
-        raise ValidationError(f"{value} is out of range: use {allowed}.")
+        raise ValidationError(
+            gettext("%(answer)s is out of range: use %(allowed)s.")
+            % {"answer": value, "allowed": allowed}
+        )
     return AnswerValue(value=value)
 
 
@@ -85,13 +94,19 @@ def _locked_invitation(invitation: Invitation) -> Invitation:
 def _refuse_unless_answerable(invitation: Invitation, now: datetime.datetime) -> None:
     if invitation.submitted_at is not None:
         raise AlreadySubmitted(
-            "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            gettext(
+                "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            )
         )
+    if invitation.withdrawn_at is not None:
+        raise SurveyUnavailable(gettext("This survey link is not valid"))
     state = survey_state(assessment=invitation.assessment, today=timezone.localdate(now))
     if state == "closed":
-        raise SurveyUnavailable("This survey is closed, so answers can no longer be saved.")
+        raise SurveyUnavailable(
+            gettext("This survey is closed, so answers can no longer be saved.")
+        )
     if state == "not_yet_open":
-        raise SurveyUnavailable("This survey is not open yet; please come back later.")
+        raise SurveyUnavailable(gettext("This survey is not open yet; please come back later."))
 
 
 @transaction.atomic
@@ -114,7 +129,9 @@ def response_save_draft(
     errors: dict[str, list[str]] = {}
     for code, raw in answers.items():
         if code not in items:
-            errors.setdefault("__all__", []).append(f"“{code}” is not a question of this survey.")
+            errors.setdefault("__all__", []).append(
+                gettext("“%(code)s” is not a question of this survey.") % {"code": code}
+            )
             continue
         try:
             cleaned[items[code]] = answer_clean(item=items[code], raw=raw)
@@ -162,7 +179,7 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
         .first()
     )
     if draft is None or draft.answer_count == 0:
-        raise ValidationError("Answer at least one question before you submit.")
+        raise ValidationError(gettext("Answer at least one question before you submit."))
     try:
         # The unique (invitation, status) constraint is the last line against a double submit.
         with transaction.atomic():
@@ -171,7 +188,9 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
             )
     except IntegrityError:
         raise AlreadySubmitted(
-            "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            gettext(
+                "Your answers have already been submitted, so they cannot be changed. Thank you!"
+            )
         ) from None
     # Two timestamps from our own clock on the row locked above: nothing for full_clean() to
     # check, and it would cost four queries (both foreign keys, both unique constraints).

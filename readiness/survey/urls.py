@@ -10,6 +10,7 @@ app_name = "survey"
 
 urlpatterns = [
     path("<slug:token>/", survey_views.welcome, name="welcome"),
+    path("<slug:token>/language/", survey_views.language, name="language"),
     path("<slug:token>/review/", survey_views.review, name="review"),
     path("<slug:token>/submit/", survey_views.submit, name="submit"),
     path("<slug:token>/<slug:section>/", survey_views.step, name="step"),

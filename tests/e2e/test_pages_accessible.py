@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
+from readiness import services
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -37,7 +40,16 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
     account = AccountFactory(workspace=workspace, name="Acme Logistics", owner=admin)
     project = ProjectFactory(account=account, name="Fleet planning rollout", licensed_seats=20)
     assessment = AssessmentFactory(project=project)
-    InvitationFactory(assessment=assessment, name="Dana Lead", role="sponsor")
+    dana = InvitationFactory(assessment=assessment, name="Dana Lead", role="sponsor")
+    today = timezone.localdate()
+    closed = AssessmentFactory(
+        project=project,
+        name="Closed round",
+        opens_on=today,
+        closes_on=today + datetime.timedelta(days=7),
+    )
+    services.assessment_open(assessment=closed)
+    services.assessment_close(assessment=closed)
     submitted_response(
         assessment=assessment,
         role="end_user",
@@ -78,6 +90,18 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/assessments/{assessment.pk}/edit/",
         "/templates/",
         f"/templates/{assessment.template_id}/",
+        "/templates/new/",
+        f"/templates/{assessment.template_id}/edit/",
+        *(
+            f"/templates/{assessment.template_id}/preview/?lang={language}{step}"
+            for language in ("en", "de", "fr", "es")
+            for step in ("", "&step=awareness", "&step=sentiment", "&step=review")
+        ),
+        f"/assessments/{assessment.pk}/preview/?lang=fr&step=leadership",
+        f"/invitations/{dana.pk}/edit/",
+        f"/invitations/{dana.pk}/withdraw/",
+        f"/assessments/{closed.pk}/",
+        f"/assessments/{assessment.pk}/emails/?kind=reminder&lang=de",
         "/workspace/members/",
         "/workspace/scoring-model/",
         "/usage/upload/",

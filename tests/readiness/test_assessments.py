@@ -76,7 +76,7 @@ class TestLifecycle:
 
     def test_an_open_assessments_template_cannot_change(self) -> None:
         assessment = open_assessment()
-        other = services.template_revise(template=assessment.template, wordings={"AW1": "New?"})
+        other = services.template_new_version(template=assessment.template)
         with pytest.raises(ValidationError, match="cannot change"):
             services.assessment_update(assessment=assessment, template=other)
 
@@ -96,7 +96,7 @@ class TestInvitationLists:
             "Ada Lovelace, ADA@acme.example, sponsor, Board\n"
             "Bob Smith;bob@acme.example;End user\n".replace(";", ",")
         )
-        added = services.invitation_add_list(assessment=assessment, rows=rows)
+        added = services.invitation_add_list(assessment=assessment, rows=rows).added
         assert [(i.email, i.role) for i in added] == [
             ("ada@acme.example", "sponsor"),
             ("bob@acme.example", "end_user"),
@@ -118,7 +118,6 @@ class TestInvitationLists:
             "Line 2: “not-an-email” is not a valid e-mail address.",
             "Line 3: “boss” is not a role: use sponsor, manager or end_user.",
             "Line 4: ada@acme.example is already on line 1.",
-            "Line 5: taken@acme.example is already invited to this assessment.",
         ]
         assert assessment.invitations.count() == 1
 

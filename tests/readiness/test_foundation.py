@@ -189,6 +189,18 @@ class TestSeedDemo:
         signed_in = client.post(reverse("login"), {"username": "csm", "password": "csm-demo"})
         assert signed_in.status_code == 302
         assert client.get(reverse("readiness:project_list")).status_code == 200
+        self._shows_survey_design(client)
+
+    def _shows_survey_design(self, client) -> None:
+        """A custom template with a preview, invitations in two languages, a withdrawn one."""
+        pulse = SurveyTemplate.objects.get(name="Go-live pulse")
+        assert pulse.items.count() == 7
+        assert set(pulse.items.get(code="KN1").translations) == {"de", "fr"}
+        preview = client.get(reverse("readiness:template_preview", args=[pulse.pk]), {"lang": "de"})
+        assert preview.status_code == 200 and 'lang="de"' in preview.content.decode()
+        withdrawn = Invitation.objects.get(withdrawn_at__isnull=False)
+        languages = set(withdrawn.assessment.invitations.values_list("language", flat=True))
+        assert {"en", "de", "fr"} <= languages
 
 
 @pytest.mark.django_db

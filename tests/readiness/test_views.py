@@ -8,6 +8,7 @@ from django.urls import reverse
 from readiness import services
 from readiness.models import Account, Project, SurveyTemplate
 from tests.factories import AccountFactory, AssessmentFactory, ProjectFactory
+from tests.readiness.test_template_builder import formset_data
 from workspaces.models import Role
 from workspaces.services import membership_set
 
@@ -245,8 +246,7 @@ class TestAssessments:
     def test_used_template_is_revised_as_a_new_version(self, admin_client_ws, workspace) -> None:
         assessment = AssessmentFactory(project__account__workspace=workspace)
         template = assessment.template
-        data = {item.code: item.wording for item in template.items.all()}
-        data["AW1"] = "I know why we are changing."
+        data = formset_data(template, **{"0": {"wording": "I know why we are changing."}})
         response = admin_client_ws.post(
             reverse("readiness:template_edit", args=[template.pk]), data
         )

@@ -110,6 +110,14 @@ DEMO_PEOPLE = (
 )
 
 
+# The customer's operations team works in German and its service desk in French: their
+# invitations and surveys speak those languages, everyone else's the workspace's English.
+DEPARTMENT_LANGUAGES = {"Operations": "de", "Warehouse": "de", "Customer service": "fr"}
+# A template of the admin's own next to the built-in one, with its wording in three languages.
+PULSE_TEMPLATE = "Go-live pulse"
+PULSE_CODES = ("AW1", "KN1", "KN2", "AB2", "LS2", "NPS", "CON")
+
+
 class Command(BaseCommand):
     help = "Create the demo workspace, users, accounts, projects and assessments (idempotent)."
 
@@ -188,6 +196,50 @@ def _seed_workspaces() -> None:
                 tracked_features=DEMO_FEATURES,
             )
             _seed_assessments(project=project, template=template, today=today)
+    _seed_pulse_template(workspace=workspace, template=template)
+    _seed_withdrawn_invitation(workspace=workspace)
+
+
+def _seed_pulse_template(*, workspace: Workspace, template: SurveyTemplate) -> None:
+    """Build a short custom template from some default items (its preview shows it)."""
+    pulse = services.template_create(
+        workspace=workspace,
+        name=PULSE_TEMPLATE,
+        description="A five-minute check two weeks before go-live.",
+    )
+    items = [services.item_input(item) for item in template.items.all() if item.code in PULSE_CODES]
+    # The admin's own wording for the Spanish-speaking subsidiary is left to English.
+    items = [
+        services.ItemInput(
+            code=item.code,
+            kind=item.kind,
+            dimension=item.dimension,
+            wording=item.wording,
+            translations={k: v for k, v in item.translations.items() if k != "es"},
+            allow_dont_know=item.allow_dont_know,
+        )
+        for item in items
+    ]
+    services.template_save_items(template=pulse, items=items)
+
+
+def _seed_withdrawn_invitation(*, workspace: Workspace) -> None:
+    """Withdraw one unanswered invitation of the first open assessment (a leaver)."""
+    assessment = (
+        Assessment.objects.for_workspace(workspace)
+        .filter(state=AssessmentState.OPEN)
+        .order_by("pk")
+        .first()
+    )
+    if assessment is None:
+        return
+    leaver = (
+        assessment.invitations.filter(submitted_at__isnull=True, withdrawn_at__isnull=True)
+        .order_by("-pk")
+        .first()
+    )
+    if leaver is not None:
+        services.invitation_withdraw(invitation=leaver)
 
 
 def _seed_scores(*, workspace: Workspace) -> None:
@@ -292,6 +344,7 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
                 email=f"{person.split()[0].lower()}@{domain}",
                 role=role,
                 department=department,
+                language=DEPARTMENT_LANGUAGES.get(department, ""),
             )
             for person, role, department in DEMO_PEOPLE
         ]
