@@ -17,6 +17,7 @@ from readiness.csv_io import neutralize
 from readiness.models import Project
 from scoring import engine
 from scoring.models import ScoreSnapshot
+from scoring.selectors import breakdown_groups
 
 SUPPRESSED = "suppressed"
 
@@ -107,7 +108,7 @@ def history_csv(snapshots: Iterable[ScoreSnapshot]) -> str:
     for snapshot in snapshots:
         breakdown = snapshot.breakdown or {}
         components = {c["name"]: c for c in breakdown.get("components", [])}
-        groups = breakdown.get("groups") or {}
+        groups = breakdown_groups(breakdown)
         rows.append(
             (
                 _timestamp(snapshot.created_at),

@@ -167,7 +167,7 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
     responses = (
         Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by()
-        .values_list("pk", "assessment_id", "invitation__role")
+        .values_list("pk", "assessment_id", "invitation__role", "invitation__department")
     )
     answers = (
         Answer.objects.filter(
@@ -179,9 +179,9 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
         .order_by()
         .values_list("response_id", "item_id", "value")
     )
-    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int]]] = {
-        response_id: (assessment_id, role, defaultdict(list), [])
-        for response_id, assessment_id, role in responses
+    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int], dict[str, str]]] = {
+        response_id: (assessment_id, role, defaultdict(list), [], _segments(department))
+        for response_id, assessment_id, role, department in responses
     }
     for response_id, item_id, value in answers:
         item = items.get(item_id)
@@ -194,15 +194,22 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
         elif dimension in LIKERT_DIMENSIONS and 1 <= value <= 5:
             entry[2][dimension].append(value)
     by_assessment: dict[int, list[engine.Respondent]] = defaultdict(list)
-    for _response_id, (assessment_id, role, likert, nps) in sorted(shape.items()):
+    for _response_id, (assessment_id, role, likert, nps, segments) in sorted(shape.items()):
         by_assessment[assessment_id].append(
             engine.Respondent(
                 role=role,
                 likert={d: tuple(sorted(v)) for d, v in sorted(likert.items())},
                 nps=nps[0] if nps else None,
+                segments=segments,
             )
         )
     return by_assessment
+
+
+def _segments(department: str) -> dict[str, str]:
+    """Return the respondent's splits besides role (trimmed, so "Sales " is "Sales")."""
+    department = (department or "").strip()
+    return {"department": department} if department else {}
 
 
 def fingerprint(
@@ -211,7 +218,10 @@ def fingerprint(
     """Return a SHA-256 of everything the calculation depends on, independent of row order."""
     # repr() of tuples of str and int is stable; sorting makes row order irrelevant.
     respondents = repr(
-        sorted((r.role, tuple(sorted(r.likert.items())), r.nps) for r in inputs.respondents)
+        sorted(
+            (r.role, tuple(sorted(r.likert.items())), r.nps, tuple(sorted(r.segments.items())))
+            for r in inputs.respondents
+        )
     )
     payload = {
         "respondents": respondents,
@@ -328,6 +338,7 @@ def project_score(*, project: Project) -> dict[str, object]:
     latest = snapshot_latest(project=project) if history else None
     return {
         "latest": latest,
+        "groups": breakdown_groups(latest.breakdown) if latest else {},
         "history": history,
         "needs_recalculation": project.needs_recalculation,
     }
@@ -550,9 +561,26 @@ def project_report(*, project: Project) -> dict[str, object]:
     }
 
 
+def breakdown_groups(breakdown: dict) -> dict[str, dict]:
+    """Return a snapshot's groups, with secondary suppression for snapshots stored before it.
+
+    Before breakdown schema 3 a snapshot hid only the groups that were too small; leadership
+    and end users together make up "all", so when one is hidden the other must be too.
+    """
+    groups = dict(breakdown.get("groups") or {})
+    if breakdown.get("schema", 0) >= 3:
+        return groups
+    pair = (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)
+    if any((groups.get(name) or {}).get("suppressed") for name in pair):
+        for name in pair:
+            if name in groups:
+                groups[name] = {**groups[name], "suppressed": True, "responses": None}
+    return groups
+
+
 def _report_groups(breakdown: dict) -> list[dict]:
     """Return the three groups in display order, each with its label (suppressed ones too)."""
-    groups = breakdown.get("groups") or {}
+    groups = breakdown_groups(breakdown)
     return [
         {**groups[name], "label": engine.GROUP_LABELS[name]}
         for name in (engine.GROUP_ALL, engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)

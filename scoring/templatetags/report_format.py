@@ -78,3 +78,22 @@ def get(mapping: Mapping | None, key: str) -> object:
 def missing_only(components: list[Mapping] | None) -> list[Mapping]:
     """Return the score components that had no data (for listing them with separators)."""
     return [component for component in components or [] if component.get("missing")]
+
+
+@register.filter
+def group_count(group: Mapping) -> str:
+    """Return a group's number of responses, or "hidden" when the group is suppressed."""
+    if group.get("suppressed") or group.get("responses") is None:
+        return "hidden"
+    return str(group["responses"])
+
+
+@register.filter
+def hidden_because(group: Mapping, min_group_size: int | None) -> str:
+    """Return the sentence that says why a suppressed group's figures are not shown."""
+    if group.get("hidden_reason") == "derivable":
+        return (
+            "Hidden: with the figures shown, this group's would reveal a smaller group's, "
+            "to protect anonymity."
+        )
+    return f"Hidden: fewer than {min_group_size} responses, to protect anonymity."

@@ -225,8 +225,9 @@ class TestDemoData:
             opens_on=datetime.date(2026, 3, 2),
             closes_on=datetime.date(2026, 3, 20),
         )
-        submitted_response(assessment=baseline, values=answers(aw=(2, 2, 2)))
-        submitted_response(assessment=later, values=answers(aw=(5, 5, 5)))
+        for _ in range(3):  # the minimum group size: fewer show no figure
+            submitted_response(assessment=baseline, values=answers(aw=(2, 2, 2)))
+            submitted_response(assessment=later, values=answers(aw=(5, 5, 5)))
         services.project_history_backfill(project_id=project.pk)
         history = list(project.snapshots.order_by("created_at", "id"))
         assert [s.assessment for s in history] == [baseline, later]

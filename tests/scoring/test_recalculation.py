@@ -104,9 +104,10 @@ class TestSnapshots:
     def test_dont_know_answers_are_left_out(self, workspace) -> None:
         project = ProjectFactory(account__workspace=workspace)
         assessment = AssessmentFactory(project=project)
-        submitted_response(
-            assessment=assessment, values=answers(aw=(None, None, None), de=(2, 2, 2))
-        )
+        for _ in range(3):
+            submitted_response(
+                assessment=assessment, values=answers(aw=(None, None, None), de=(2, 2, 2))
+            )
         snapshot = services.project_recalculate(project_id=project.pk)
         means = snapshot.breakdown["groups"]["all"]["element_means"]
         assert means["awareness"] is None and means["desire"] == 2.0

@@ -77,8 +77,8 @@ class TestWorkedExample:
         self, workspace, usage, viewer_client
     ) -> None:
         html = report_html(viewer_client, worked_example(workspace, usage))
-        assert html.count("Suppressed: fewer than 3 responses") >= 6  # 2 groups × 3 tables
-        assert "so this group's figures are not shown" in html
+        assert html.count("Hidden: fewer than 3 responses") >= 6  # 2 groups × 3 tables
+        assert "Some figures are hidden to protect anonymity" in html
         # The end users' own ADKAR means (e.g. Knowledge 2.333 → 2.3) appear nowhere.
         assert ">2.3<" not in html
 
@@ -234,7 +234,7 @@ class TestPdf:
             page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
         )
         assert "61.0" in text and "At risk" in text
-        assert "Suppressed: fewer than 3 responses" in text
+        assert "Hidden: fewer than 3 responses" in text
         assert "Low confidence" in text
 
     def test_a_viewer_cannot_export(self, workspace, usage, viewer_client) -> None:
@@ -272,8 +272,67 @@ class TestHistoryCsv:
         assert row["Flags"] == "Low confidence"
 
 
+class TestTheIssueExample:
+    """Two leaders and three end users: nothing shown may give the leaders' figures back."""
+
+    LEADER = answers(aw=(5, 4, 5), de=(5, 5, 5), kn=(4, 4, 4), ab=(4, 4, 4), re=(4, 4, 4), nps=9)
+    END_USER = answers(aw=(3, 3, 2), de=(2, 2, 2), kn=(3, 3, 3), ab=(3, 3, 3), re=(3, 3, 3), nps=6)
+
+    @pytest.fixture
+    def project(self, workspace) -> Project:
+        project = ProjectFactory(account__workspace=workspace, name="Five answers")
+        assessment = AssessmentFactory(project=project)
+        for role, values in (("sponsor", self.LEADER),) * 2 + (("end_user", self.END_USER),) * 3:
+            submitted_response(assessment=assessment, role=role, values=values)
+        services.project_recalculate(project_id=project.pk)
+        return project
+
+    def test_the_page_hides_the_end_users_too_and_says_why(self, project, viewer_client) -> None:
+        html = report_html(viewer_client, project)
+        assert "Hidden: fewer than 3 responses" in html
+        assert "this group's would reveal a smaller group's" in html
+        assert "Some figures are hidden to protect anonymity" in html
+        # The end users' Awareness (2.7) and Desire (2.0) means appear nowhere; "all" does.
+        assert ">2.7<" not in html and ">2.0<" not in html
+        assert ">3.4<" in html  # all: (4.667·2 + 2.667·3) / 5
+        assert 'End users <span class="text-body-secondary small">(hidden)' in html
+
+    def test_the_pdf_and_the_csv_hide_them_too(self, project, csm_client) -> None:
+        response = csm_client.get(reverse("scoring:report_pdf", args=[project.pk]))
+        text = " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+        assert "would reveal a smaller" in text and "2.7" not in text
+        response = csm_client.get(reverse("scoring:project_history_csv", args=[project.pk]))
+        row = next(csv.DictReader(io.StringIO(response.content.decode())))
+        assert row["Leadership: ADKAR index"] == row["End users: ADKAR index"] == "suppressed"
+        assert row["End users: sentiment index"] == "suppressed"
+
+
 class TestLinks:
     def test_the_project_page_links_to_the_report(self, workspace, viewer_client) -> None:
         project = ProjectFactory(account__workspace=workspace)
         html = viewer_client.get(reverse("readiness:project_detail", args=[project.pk])).content
         assert reverse("scoring:project_report", args=[project.pk]).encode() in html
+
+
+def test_a_snapshot_stored_before_secondary_suppression_hides_both_role_groups(
+    workspace, usage, csm_client
+) -> None:
+    project = worked_example(workspace, usage)
+    snapshot = project.snapshots.get()
+    breakdown = snapshot.breakdown
+    breakdown["schema"] = 2
+    breakdown["groups"]["end_users"] = {
+        **breakdown["groups"]["all"],
+        "group": "end_users",
+        "responses": 4,
+        "suppressed": False,
+        "adkar_index": 12.345,
+    }
+    snapshot.breakdown = breakdown
+    snapshot.save()
+    response = csm_client.get(reverse("scoring:project_history_csv", args=[project.pk]))
+    row = next(csv.DictReader(io.StringIO(response.content.decode())))
+    assert row["End users: ADKAR index"] == "suppressed"
+    assert "12.3" not in report_html(csm_client, project)
