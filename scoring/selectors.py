@@ -6,6 +6,7 @@ sweep's query count grows with the number of batches, never with the number of r
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
@@ -16,16 +17,20 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     DateField,
     ExpressionWrapper,
     F,
     FloatField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextField,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Lower
@@ -45,7 +50,7 @@ from readiness.models import (
     Workspace,
 )
 from readiness.selectors import get_in_workspace
-from scoring import engine
+from scoring import engine, suppression
 from scoring import usage_files as uf
 from scoring.models import ScoreSnapshot, ScoringModel, UsageImport, UsageImportState
 from scoring.usage_files import PREVIEW_ROWS, progress_cache_key
@@ -122,8 +127,15 @@ def _current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
 # --- Engine inputs ------------------------------------------------------------------------
 
 
-def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Return, per project, its newest assessment with a submitted response and invitations."""
+def _scored_assessments(
+    project_ids: Sequence[int], minimums: dict[int, int]
+) -> dict[int, tuple[int, int, int]]:
+    """Return, per project, its newest assessment with enough submitted responses to show.
+
+    Each value is (assessment id, invitations, submitted responses); `minimums` maps a project
+    to its minimum group size: a round with fewer responses shows nothing, so the one before it
+    stays the project's evidence.
+    """
     submitted = (
         Assessment.objects.filter(pk=OuterRef("pk"))
         .annotate(n=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED)))
@@ -141,17 +153,34 @@ def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]
         .annotate(submitted=Subquery(submitted), invited=Subquery(invited))
         .filter(submitted__gt=0)
         .order_by("project_id", "-opens_on", "-id")
-        .values_list("project_id", "pk", "invited")
+        .values_list("project_id", "pk", "invited", "submitted")
     )
-    chosen: dict[int, tuple[int, int]] = {}
-    for project_id, assessment_id, invited_count in rows:
-        chosen.setdefault(project_id, (assessment_id, invited_count or 0))
+    chosen: dict[int, tuple[int, int, int]] = {}
+    for project_id, assessment_id, invited_count, submitted_count in rows:
+        if submitted_count >= minimums.get(project_id, 1):
+            chosen.setdefault(project_id, (assessment_id, invited_count or 0, submitted_count))
     return chosen
 
 
-def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respondent]]:
-    """Return the submitted respondents of each assessment, in a stable order."""
-    assessment_ids = list(assessment_ids)
+def _shown_counts(assessment_ids: Iterable[int]) -> dict[int, int]:
+    """Return, per assessment, the most responses a stored snapshot of it has shown."""
+    return dict(
+        ScoreSnapshot.objects.filter(assessment_id__in=list(assessment_ids))
+        .order_by()
+        .values("assessment_id")
+        .annotate(shown=Max("responses"))
+        .values_list("assessment_id", "shown")
+    )
+
+
+def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
+    """Return the first submitted respondents of each assessment, in order of submission.
+
+    `limits` maps an assessment to how many of its responses may be shown
+    (`suppression.disclosed_count`): always the first ones submitted, so that a later state
+    adds people to an earlier one and never swaps them.
+    """
+    assessment_ids = list(limits)
     # Item kinds and dimensions are read once here rather than joined into every answer row:
     # the answers query then moves only integers, which is most of a recalculation's time.
     items = {
@@ -167,7 +196,9 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
     responses = (
         Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by()
-        .values_list("pk", "assessment_id", "invitation__role", "invitation__department")
+        .values_list(
+            "pk", "assessment_id", "invitation__role", "invitation__department", "submitted_at"
+        )
     )
     answers = (
         Answer.objects.filter(
@@ -179,9 +210,20 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
         .order_by()
         .values_list("response_id", "item_id", "value")
     )
+    first: dict[int, list[tuple[datetime.datetime | None, int]]] = defaultdict(list)
+    rows = {}
+    for response_id, assessment_id, role, department, submitted_at in responses:
+        first[assessment_id].append((submitted_at, response_id))
+        rows[response_id] = (assessment_id, role, department)
+    kept = {
+        response_id
+        for assessment_id, moments in first.items()
+        for _, response_id in sorted(moments, key=_submission_order)[: limits[assessment_id]]
+    }
     shape: dict[int, tuple[int, str, dict[str, list[int]], list[int], dict[str, str]]] = {
         response_id: (assessment_id, role, defaultdict(list), [], _segments(department))
-        for response_id, assessment_id, role, department in responses
+        for response_id, (assessment_id, role, department) in rows.items()
+        if response_id in kept
     }
     for response_id, item_id, value in answers:
         item = items.get(item_id)
@@ -204,6 +246,11 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
             )
         )
     return by_assessment
+
+
+def _submission_order(moment: tuple[datetime.datetime | None, int]) -> tuple[bool, object, int]:
+    submitted_at, response_id = moment
+    return (submitted_at is None, submitted_at or 0, response_id)
 
 
 def _segments(department: str) -> dict[str, str]:
@@ -250,16 +297,29 @@ def evidence_for_projects(
         .order_by()
         .values_list("pk", "workspace_id", "status", "licensed_seats")
     )
-    chosen = _scored_assessments(project_ids)
+    minimums = {pk: models[workspace_id].min_group_size for pk, workspace_id, *_ in projects}
+    chosen = _scored_assessments(project_ids, minimums)
     for project_id, assessment_id in (assessment_overrides or {}).items():
         invited = Invitation.objects.filter(assessment_id=assessment_id).count()
-        chosen[project_id] = (assessment_id, invited)
-    respondents = _respondents(assessment_id for assessment_id, _ in chosen.values())
+        submitted = Response.objects.filter(
+            assessment_id=assessment_id, status=ResponseStatus.SUBMITTED
+        ).count()
+        chosen[project_id] = (assessment_id, invited, submitted)
+    shown = _shown_counts(assessment_id for assessment_id, *_ in chosen.values())
+    limits = {
+        assessment_id: suppression.disclosed_count(
+            submitted=submitted,
+            previous=shown.get(assessment_id, 0),
+            min_group_size=minimums[project_id],
+        )
+        for project_id, (assessment_id, _, submitted) in chosen.items()
+    }
+    respondents = _respondents(limits)
     usage = usage_figures_for_projects([pk for pk, *_ in projects])
     evidence = {}
     for project_id, workspace_id, status, _seats in projects:
         model = models[workspace_id]
-        assessment_id, invited = chosen.get(project_id, (None, 0))
+        assessment_id, invited, _ = chosen.get(project_id, (None, 0, 0))
         inputs = engine.ScoreInput(
             respondents=tuple(respondents.get(assessment_id, ())) if assessment_id else (),
             invitations=invited,
@@ -389,6 +449,13 @@ def portfolio_projects(
     "-" for descending. Unknown values are the caller's to reject; here they are ignored.
     """
     newest = _newest_snapshots()
+    # The change compares rounds: the latest snapshot of the latest round with the latest one
+    # of the round before, and only when both were scored with the same model version.
+    previous_round = (
+        ScoreSnapshot.objects.filter(project_id=OuterRef("pk"), assessment__isnull=False)
+        .exclude(assessment_id=OuterRef("latest_assessment"))
+        .order_by("-created_at", "-id")
+    )
     projects = (
         Project.objects.for_workspace(workspace)
         .select_related("account", "account__owner")
@@ -398,13 +465,33 @@ def portfolio_projects(
             latest_flags=Subquery(newest.values("flags")[:1]),
             latest_response_rate=Subquery(newest.values("response_rate")[:1]),
             latest_at=Subquery(newest.values("created_at")[:1]),
-            previous_score=Subquery(newest.values("score")[1:2]),
+            latest_assessment=Subquery(newest.values("assessment_id")[:1]),
+            latest_version=Subquery(newest.values("model_version")[:1]),
             last_usage_on=_last_usage_expression(newest),
         )
         .annotate(
-            change=ExpressionWrapper(
-                F("latest_score") - F("previous_score"), output_field=FloatField()
-            )
+            previous_score=Subquery(previous_round.values("score")[:1]),
+            previous_version=Subquery(previous_round.values("model_version")[:1]),
+        )
+        .annotate(
+            change=Case(
+                When(
+                    previous_version=F("latest_version"),
+                    then=ExpressionWrapper(
+                        F("latest_score") - F("previous_score"), output_field=FloatField()
+                    ),
+                ),
+                default=None,
+                output_field=FloatField(),
+            ),
+            model_changed=Case(
+                When(
+                    Q(previous_version__isnull=False) & ~Q(previous_version=F("latest_version")),
+                    then=True,
+                ),
+                default=False,
+                output_field=BooleanField(),
+            ),
         )
     )
     if band == NO_SCORE:

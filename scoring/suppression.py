@@ -226,3 +226,19 @@ class _Basis:
 
     def spans(self, vector: Sequence[int]) -> bool:
         return not any(self._reduce(vector))
+
+
+# --- Over time ----------------------------------------------------------------------------
+
+
+def disclosed_count(*, submitted: int, previous: int, min_group_size: int) -> int:
+    """Return how many of a round's submitted responses (first submitted first) may be shown.
+
+    A round shows nothing below the minimum group size, and each newly shown state adds at
+    least that many responses to the previous one (`previous`, 0 when none was shown), so the
+    difference between two states never isolates fewer people than a group may hold.
+    """
+    if 0 < previous <= submitted:
+        return previous + (submitted - previous) // min_group_size * min_group_size
+    # Nothing shown yet, or responses were withdrawn since: start over from the minimum.
+    return submitted - submitted % min_group_size

@@ -273,7 +273,7 @@ class TestHistoryCsv:
 
 
 class TestTheIssueExample:
-    """Two leaders and three end users: nothing shown may give the leaders' figures back."""
+    """Two leaders and four end users: nothing shown may give the leaders' figures back."""
 
     LEADER = answers(aw=(5, 4, 5), de=(5, 5, 5), kn=(4, 4, 4), ab=(4, 4, 4), re=(4, 4, 4), nps=9)
     END_USER = answers(aw=(3, 3, 2), de=(2, 2, 2), kn=(3, 3, 3), ab=(3, 3, 3), re=(3, 3, 3), nps=6)
@@ -282,7 +282,8 @@ class TestTheIssueExample:
     def project(self, workspace) -> Project:
         project = ProjectFactory(account__workspace=workspace, name="Five answers")
         assessment = AssessmentFactory(project=project)
-        for role, values in (("sponsor", self.LEADER),) * 2 + (("end_user", self.END_USER),) * 3:
+        # Six, not five: a round shows its responses by multiples of the minimum group size.
+        for role, values in (("sponsor", self.LEADER),) * 2 + (("end_user", self.END_USER),) * 4:
             submitted_response(assessment=assessment, role=role, values=values)
         services.project_recalculate(project_id=project.pk)
         return project
@@ -294,7 +295,7 @@ class TestTheIssueExample:
         assert "Some figures are hidden to protect anonymity" in html
         # The end users' Awareness (2.7) and Desire (2.0) means appear nowhere; "all" does.
         assert ">2.7<" not in html and ">2.0<" not in html
-        assert ">3.4<" in html  # all: (4.667·2 + 2.667·3) / 5
+        assert ">3.3<" in html  # all: (4.667·2 + 2.667·4) / 6
         assert 'End users <span class="text-body-secondary small">(hidden)' in html
 
     def test_the_pdf_and_the_csv_hide_them_too(self, project, csm_client) -> None:

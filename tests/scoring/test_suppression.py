@@ -214,3 +214,45 @@ def test_no_suppressed_segment_or_cell_can_be_computed_from_what_is_shown(
 
     if all(len(members) >= minimum for members in sets.values()):
         assert not disclosure.hidden
+
+
+# --- Over time ----------------------------------------------------------------------------
+
+
+def test_submitting_one_at_a_time_never_shows_fewer_than_the_minimum_new_responses() -> None:
+    from scoring.suppression import disclosed_count
+
+    shown_states, previous = [], 0
+    for submitted in range(0, 20):
+        previous = disclosed_count(submitted=submitted, previous=previous, min_group_size=3)
+        if previous and (not shown_states or shown_states[-1] != previous):
+            shown_states.append(previous)
+    assert shown_states == [3, 6, 9, 12, 15, 18]
+
+
+@settings(max_examples=300)
+@given(
+    minimum=st.integers(1, 6),
+    steps=st.lists(st.integers(0, 4), max_size=30),
+    change_at=st.integers(0, 30),
+    new_minimum=st.integers(1, 6),
+)
+def test_two_shown_states_always_differ_by_at_least_the_minimum(
+    minimum: int, steps: list[int], change_at: int, new_minimum: int
+) -> None:
+    from scoring.suppression import disclosed_count
+
+    submitted, previous, shown = 0, 0, [0]
+    for index, step in enumerate(steps):
+        submitted += step
+        current_minimum = minimum if index < change_at else new_minimum
+        previous = disclosed_count(
+            submitted=submitted, previous=previous, min_group_size=current_minimum
+        )
+        assert previous <= submitted
+        if previous != shown[-1]:
+            assert previous >= current_minimum
+            assert previous - shown[-1] >= current_minimum
+            shown.append(previous)
+        # The database remembers the largest state shown, as `previous` does here.
+        assert previous == shown[-1]
