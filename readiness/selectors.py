@@ -15,7 +15,6 @@ from readiness.models import (
     Answer,
     Assessment,
     Invitation,
-    ItemKind,
     Membership,
     Project,
     RespondentRole,
@@ -175,23 +174,6 @@ def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[obj
                 cells.append(answer.text)
         rows.append(cells)
     return [*PERSON_COLUMNS, *codes], rows
-
-
-def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
-    """Return the free-text answers of the assessment's submitted responses.
-
-    Sorted by text rather than by time or person, so that the list alone does not tell who
-    wrote what.
-    """
-    return (
-        Answer.objects.filter(
-            response__assessment=assessment,
-            response__status=ResponseStatus.SUBMITTED,
-            item__kind=ItemKind.TEXT,
-        )
-        .exclude(text="")
-        .order_by("text", "pk")
-    )
 
 
 def template_list(*, workspace: Workspace) -> QuerySet[SurveyTemplate]:

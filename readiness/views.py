@@ -172,7 +172,6 @@ def _assessment_page(
         "assessment": assessment,
         "invitations": selectors.invitation_list(assessment=assessment),
         "rates": selectors.response_rates(assessment=assessment),
-        "concerns": selectors.concern_list(assessment=assessment),
         "due_reminders": services.invitations_due_reminder(assessment=assessment).count(),
         "invitation_form": InvitationForm(assessment=assessment),
         "list_form": InvitationListForm(),

@@ -568,15 +568,25 @@ def snapshot_history_full(*, project: Project) -> QuerySet[ScoreSnapshot]:
 def concerns_for_snapshot(*, snapshot: ScoreSnapshot) -> list[str]:
     """Return the free-text concerns of the submitted responses the snapshot used.
 
-    Sorted by their text, never by respondent or time, so their order reveals nobody.
+    Only the responses the snapshot's figures cover (the first submitted, see
+    `suppression.disclosed_count`), so a concern appears together with at least the minimum
+    group size of others' answers; sorted by their text, never by respondent or time, so their
+    order reveals nobody.
     """
-    if snapshot.assessment_id is None:
+    if snapshot.assessment_id is None or not snapshot.responses:
         return []
+    covered = (
+        Response.objects.filter(
+            assessment_id=snapshot.assessment_id,
+            workspace_id=snapshot.workspace_id,
+            status=ResponseStatus.SUBMITTED,
+        )
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        .values("pk")[: snapshot.responses]
+    )
     return list(
         Answer.objects.filter(
-            response__assessment_id=snapshot.assessment_id,
-            response__workspace_id=snapshot.workspace_id,
-            response__status=ResponseStatus.SUBMITTED,
+            response__in=Subquery(covered),
             item__kind=ItemKind.TEXT,
             item__dimension=Dimension.COMMENT,
         )

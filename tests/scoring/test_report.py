@@ -118,6 +118,20 @@ class TestWorkedExample:
         assert "Only I would write this" not in html
         assert "Concerns are not shown with fewer than 3 responses" in html
 
+    def test_a_concern_beyond_the_shown_responses_waits_for_more(
+        self, workspace, usage, viewer_client
+    ) -> None:
+        project = worked_example(workspace, usage, concerns=("Training comes too late",))
+        submitted_response(
+            assessment=project.assessments.get(),
+            values=answers(aw=(4, 4, 4), nps=9),
+            concern="The fourth one writes this",
+        )
+        services.project_recalculate(project_id=project.pk)
+        html = report_html(viewer_client, project)
+        assert "Training comes too late" in html
+        assert "The fourth one writes this" not in html
+
     def test_without_usage_names_the_missing_component(self, worked_project, viewer_client) -> None:
         services.project_recalculate(project_id=worked_project.pk)
         html = report_html(viewer_client, worked_project)
