@@ -229,6 +229,13 @@ class AssessmentState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class Confidentiality(models.TextChoices):
+    # Confidential: answers are only ever shown combined; no export names a respondent.
+    CONFIDENTIAL = "confidential", "Confidential"
+    # Identified: respondents are told that their name goes with their answers.
+    IDENTIFIED = "identified", "Identified"
+
+
 class Assessment(WorkspaceOwned):
     """One survey round on a project, e.g. "Kick-off baseline"."""
 
@@ -245,6 +252,9 @@ class Assessment(WorkspaceOwned):
     )
     max_reminders = models.PositiveSmallIntegerField(default=3)
     reminder_interval_days = models.PositiveSmallIntegerField(default=3)
+    confidentiality = models.CharField(
+        max_length=20, choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+    )
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -282,6 +292,8 @@ class Invitation(WorkspaceOwned):
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=RespondentRole.choices)
     department = models.CharField(max_length=200, blank=True)
+    # Further columns of the invitation list (e.g. location, team): attribute name → value.
+    attributes = models.JSONField(default=dict, blank=True)
     token_salt = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from typing import TypeVar
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from readiness import tokens
@@ -148,20 +150,40 @@ def survey_draft(*, invitation: Invitation) -> Response | None:
     return Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT).first()
 
 
-def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[object]]]:
-    """Return the header and one row per submitted response: person columns, then item codes."""
+def response_export(
+    *,
+    assessment: Assessment,
+    identified: bool = False,
+    limit: int | None = None,
+    min_group_size: int = 1,
+) -> tuple[list[str], list[list[object]]]:
+    """Return the header and one row per submitted response: person columns, then item codes.
+
+    De-identified (the default): no name and no e-mail, rows in random order, only the first
+    `limit` responses submitted (those the report's figures cover), and a role, department or
+    attribute value held by fewer than `min_group_size` of the rows is left blank, so no value
+    singles a person out. `identified` writes names and e-mails, in name order, every response.
+    """
     codes = list(assessment.template.items.order_by("position").values_list("code", flat=True))
     responses = (
         Response.objects.filter(assessment=assessment, status=ResponseStatus.SUBMITTED)
         .select_related("invitation")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item")))
-        .order_by("invitation__name", "pk")
     )
+    if identified:
+        responses = responses.order_by("invitation__name", "pk")
+    else:
+        responses = responses.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        responses = responses[: limit or 0] if limit is not None else responses
+    responses = list(responses)
+    attribute_names = sorted({name for r in responses for name in r.invitation.attributes or {}})
     rows = []
     for response in responses:
         person = response.invitation
+        attributes = person.attributes or {}
+        cells: list[object] = [person.role, person.department]
+        cells += [attributes.get(name, "") for name in attribute_names]
         by_code = {answer.item.code: answer for answer in response.answers.all()}
-        cells: list[object] = [person.name, person.email, person.role, person.department]
         for code in codes:
             answer = by_code.get(code)
             if answer is None:
@@ -172,8 +194,22 @@ def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[obj
                 cells.append(answer.value)
             else:
                 cells.append(answer.text)
-        rows.append(cells)
-    return [*PERSON_COLUMNS, *codes], rows
+        rows.append([person.name, person.email, *cells] if identified else cells)
+    segment_columns = ["role", "department", *attribute_names]
+    if identified:
+        return [*PERSON_COLUMNS, *attribute_names, *codes], rows
+    _blank_small_segments(rows, len(segment_columns), min_group_size)
+    random.SystemRandom().shuffle(rows)
+    return [*segment_columns, *codes], rows
+
+
+def _blank_small_segments(rows: list[list[object]], columns: int, min_group_size: int) -> None:
+    """Blank each of the first `columns` cells whose value fewer than the minimum rows share."""
+    for column in range(columns):
+        counts = Counter(row[column] for row in rows)
+        for row in rows:
+            if counts[row[column]] < min_group_size:
+                row[column] = ""
 
 
 def template_list(*, workspace: Workspace) -> QuerySet[SurveyTemplate]:

@@ -25,6 +25,7 @@ from readiness.models import (
     Answer,
     Assessment,
     AssessmentState,
+    Confidentiality,
     Invitation,
     ItemKind,
     Membership,
@@ -276,6 +277,23 @@ def assessment_update(*, assessment: Assessment, **fields: Any) -> Assessment:
     return _save(assessment, fields)
 
 
+CONFIDENTIALITY_FIXED = (
+    "The confidentiality of an assessment can change only before it opens: its respondents "
+    "may already have read the promise on the welcome page."
+)
+
+
+@transaction.atomic
+def assessment_set_confidentiality(*, assessment: Assessment, confidentiality: str) -> Assessment:
+    """Make a draft assessment `confidential` or `identified` (its welcome page says which)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if confidentiality not in Confidentiality.values:
+        raise ValidationError({"confidentiality": "Choose confidential or identified."})
+    if assessment.state != AssessmentState.DRAFT:
+        raise ValidationError({"confidentiality": CONFIDENTIALITY_FIXED})
+    return _save(assessment, {"confidentiality": confidentiality})
+
+
 # --- Invitations --------------------------------------------------------------------------
 
 
@@ -287,8 +305,13 @@ def invitation_create(
     email: str,
     role: str,
     department: str = "",
+    attributes: Mapping[str, str] | None = None,
 ) -> Invitation:
-    """Invite one respondent to `assessment` with a new personal link."""
+    """Invite one respondent to `assessment` with a new personal link.
+
+    `attributes` are further columns of the invitation list (e.g. location, team): the report
+    cuts its figures by them, as by department.
+    """
     salt = tokens.new_salt()
     return _save(
         Invitation(workspace_id=assessment.workspace_id, assessment=assessment),
@@ -297,6 +320,11 @@ def invitation_create(
             "email": email.strip().lower(),
             "role": role,
             "department": department.strip(),
+            "attributes": {
+                " ".join(name.split()).lower(): value.strip()
+                for name, value in (attributes or {}).items()
+                if value.strip()
+            },
             "token_salt": salt,
             "token_hash": tokens.hash_token(tokens.token_for_salt(salt)),
         },
@@ -416,7 +444,16 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         role = _role_value(row.cells.get("role", ""))
         problems = []
         if "_extra" in row.cells:
-            problems.append("has more than four columns (name, e-mail, role, department)")
+            problems.append(
+                "has more than four columns (name, e-mail, role, department): add a header row "
+                "to name the further columns"
+            )
+        attributes = {
+            column.removeprefix(csv_io.ATTRIBUTE_PREFIX): value
+            for column, value in row.cells.items()
+            if column.startswith(csv_io.ATTRIBUTE_PREFIX) and value
+        }
+        problems += _attribute_problems(attributes)
         if not name:
             problems.append("the name is missing")
         if not email:
@@ -434,15 +471,41 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         if problems:
             errors.append(f"Line {row.line}: {'; '.join(problems)}.")
         seen.setdefault(email, row.line)
-        clean_rows.append((name, email, role, row.cells.get("department", "")))
+        clean_rows.append((name, email, role, row.cells.get("department", ""), attributes))
     if errors:
         raise ValidationError(errors)
     return [
         invitation_create(
-            assessment=assessment, name=name, email=email, role=role, department=department
+            assessment=assessment,
+            name=name,
+            email=email,
+            role=role,
+            department=department,
+            attributes=attributes,
         )
-        for name, email, role, department in clean_rows
+        for name, email, role, department, attributes in clean_rows
     ]
+
+
+MAX_ATTRIBUTES = 10
+MAX_ATTRIBUTE_LENGTH = 100
+# Names the report gives its own cuts: an attribute may not take them.
+RESERVED_ATTRIBUTES = frozenset({"all", "role", "department", ""})
+
+
+def _attribute_problems(attributes: Mapping[str, str]) -> list[str]:
+    problems = []
+    if len(attributes) > MAX_ATTRIBUTES:
+        problems.append(f"has more than {MAX_ATTRIBUTES} further columns")
+    for name, value in attributes.items():
+        if name in RESERVED_ATTRIBUTES:
+            problems.append(f"the column “{name}” needs another name: the report uses it")
+        elif len(name) > MAX_ATTRIBUTE_LENGTH or len(value) > MAX_ATTRIBUTE_LENGTH:
+            problems.append(
+                f"the column “{name[:40]}” or its value is longer than "
+                f"{MAX_ATTRIBUTE_LENGTH} characters"
+            )
+    return problems
 
 
 # --- Invitation and reminder e-mails ------------------------------------------------------

@@ -125,9 +125,25 @@ def welcome(request: HttpRequest, invitation: Invitation, context: dict) -> Http
             "first": sections[0].slug,
             "resume": resume,
             "question_count": sum(len(s.items) for s in sections),
+            "min_group_size": _min_group_size(invitation),
         }
     )
     return _page(request, "welcome", context)
+
+
+def _min_group_size(invitation: Invitation) -> int:
+    """Return the smallest group the workspace's reports show, for the welcome page's promise."""
+    # Imported here because scoring depends on readiness, not the other way round.
+    from scoring.engine import ModelParameters
+    from scoring.models import ScoringModel
+
+    current = (
+        ScoringModel.objects.filter(workspace_id=invitation.workspace_id)
+        .order_by("-version")
+        .values_list("min_group_size", flat=True)
+        .first()
+    )
+    return current or ModelParameters().min_group_size
 
 
 def _question(item: TemplateItem, product: str, value: str, error: str) -> dict[str, object]:

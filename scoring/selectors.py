@@ -127,6 +127,11 @@ def _current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
 # --- Engine inputs ------------------------------------------------------------------------
 
 
+DEPARTMENT_SPLIT = "department"
+# Attribute splits are named apart from department and role, whatever the list called them.
+ATTRIBUTE_SPLIT_PREFIX = "attribute:"
+
+
 def _scored_assessments(
     project_ids: Sequence[int], minimums: dict[int, int]
 ) -> dict[int, tuple[int, int, int]]:
@@ -197,7 +202,12 @@ def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
         Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by()
         .values_list(
-            "pk", "assessment_id", "invitation__role", "invitation__department", "submitted_at"
+            "pk",
+            "assessment_id",
+            "invitation__role",
+            "invitation__department",
+            "invitation__attributes",
+            "submitted_at",
         )
     )
     answers = (
@@ -212,17 +222,17 @@ def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
     )
     first: dict[int, list[tuple[datetime.datetime | None, int]]] = defaultdict(list)
     rows = {}
-    for response_id, assessment_id, role, department, submitted_at in responses:
+    for response_id, assessment_id, role, department, attributes, submitted_at in responses:
         first[assessment_id].append((submitted_at, response_id))
-        rows[response_id] = (assessment_id, role, department)
+        rows[response_id] = (assessment_id, role, _segments(department, attributes))
     kept = {
         response_id
         for assessment_id, moments in first.items()
         for _, response_id in sorted(moments, key=_submission_order)[: limits[assessment_id]]
     }
     shape: dict[int, tuple[int, str, dict[str, list[int]], list[int], dict[str, str]]] = {
-        response_id: (assessment_id, role, defaultdict(list), [], _segments(department))
-        for response_id, (assessment_id, role, department) in rows.items()
+        response_id: (assessment_id, role, defaultdict(list), [], segments)
+        for response_id, (assessment_id, role, segments) in rows.items()
         if response_id in kept
     }
     for response_id, item_id, value in answers:
@@ -253,10 +263,16 @@ def _submission_order(moment: tuple[datetime.datetime | None, int]) -> tuple[boo
     return (submitted_at is None, submitted_at or 0, response_id)
 
 
-def _segments(department: str) -> dict[str, str]:
-    """Return the respondent's splits besides role (trimmed, so "Sales " is "Sales")."""
-    department = (department or "").strip()
-    return {"department": department} if department else {}
+def _segments(department: str, attributes: dict | None) -> dict[str, str]:
+    """Return the respondent's splits besides role: department, then the list's attributes."""
+    segments = {
+        f"{ATTRIBUTE_SPLIT_PREFIX}{name}": str(value).strip()
+        for name, value in (attributes or {}).items()
+        if str(value).strip()
+    }
+    if department := (department or "").strip():
+        segments[DEPARTMENT_SPLIT] = department
+    return segments
 
 
 def fingerprint(
@@ -563,6 +579,20 @@ def snapshot_history_full(*, project: Project) -> QuerySet[ScoreSnapshot]:
         .select_related("assessment")
         .order_by("created_at", "id")
     )
+
+
+def responses_shown(*, assessment: Assessment) -> int:
+    """Return how many of the assessment's responses its stored figures have shown so far."""
+    shown = ScoreSnapshot.objects.filter(
+        workspace_id=assessment.workspace_id, assessment=assessment
+    ).aggregate(shown=Max("responses"))["shown"]
+    return shown or 0
+
+
+def min_group_size(*, workspace: Workspace) -> int:
+    """Return the workspace's minimum group size (the default before any model is saved)."""
+    current = scoring_model_current(workspace=workspace)
+    return current.min_group_size if current else engine.ModelParameters().min_group_size
 
 
 def concerns_for_snapshot(*, snapshot: ScoreSnapshot) -> list[str]:
