@@ -39,6 +39,7 @@ from readiness.models import (
     ADKAR_DIMENSIONS,
     Answer,
     Assessment,
+    AssessmentState,
     Dimension,
     Invitation,
     ItemKind,
@@ -398,20 +399,78 @@ def snapshot_latest(*, project: Project) -> ScoreSnapshot | None:
     )
 
 
-def snapshot_history(*, project: Project, limit: int = 20) -> list[ScoreSnapshot]:
-    """Return the project's most recent snapshots, newest first, without their breakdown."""
-    return list(
-        ScoreSnapshot.objects.filter(workspace_id=project.workspace_id, project=project)
-        .select_related("assessment")
-        .defer("breakdown")
-        .order_by("-created_at", "-id")[:limit]
+def snapshot_history(*, project: Project, limit: int = 20) -> list[RoundPoint]:
+    """Return the project's rounds, newest first (see `round_history`)."""
+    return round_history(project=project)[::-1][:limit]
+
+
+@dataclass(frozen=True)
+class RoundPoint:
+    """One assessment round in a project's trend: the latest snapshot of that round.
+
+    `provisional` while the round is open; `model_changed` when it was scored with another
+    scoring-model version than the round before, and then `change` is None: the difference
+    would mix a change of readiness with a change of the model.
+    """
+
+    snapshot: ScoreSnapshot
+    provisional: bool
+    model_changed: bool
+    change: float | None
+
+    @property
+    def created_at(self) -> datetime.datetime:
+        return self.snapshot.created_at
+
+
+def round_history(*, project: Project, with_breakdown: bool = False) -> list[RoundPoint]:
+    """Return one point per assessment round of the project, oldest first; two queries at most.
+
+    Each round counts with its latest snapshot, so the trend compares rounds and never one
+    respondent's arrival with the next.
+    """
+    latest_of_round = (
+        ScoreSnapshot.objects.filter(
+            project_id=OuterRef("project_id"), assessment_id=OuterRef("assessment_id")
+        )
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
     )
+    snapshots = (
+        ScoreSnapshot.objects.filter(
+            workspace_id=project.workspace_id,
+            project=project,
+            assessment__isnull=False,
+            pk=Subquery(latest_of_round),
+        )
+        .select_related("assessment")
+        .order_by("assessment__opens_on", "assessment_id")
+    )
+    if not with_breakdown:
+        snapshots = snapshots.defer("breakdown")
+    points: list[RoundPoint] = []
+    previous: ScoreSnapshot | None = None
+    for snapshot in snapshots:
+        changed = previous is not None and previous.model_version != snapshot.model_version
+        change = None
+        if previous is not None and not changed and None not in (snapshot.score, previous.score):
+            change = snapshot.score - previous.score
+        points.append(
+            RoundPoint(
+                snapshot=snapshot,
+                provisional=snapshot.assessment.state == AssessmentState.OPEN,
+                model_changed=changed,
+                change=change,
+            )
+        )
+        previous = snapshot
+    return points
 
 
 def project_score(*, project: Project) -> dict[str, object]:
     """Return what the project page shows about the score: the latest snapshot and history."""
     history = snapshot_history(project=project)
-    latest = snapshot_latest(project=project) if history else None
+    latest = snapshot_latest(project=project)
     return {
         "latest": latest,
         "groups": breakdown_groups(latest.breakdown) if latest else {},
@@ -572,13 +631,9 @@ def portfolio_owners(*, workspace: Workspace) -> QuerySet:
 REPORT_HISTORY_LIMIT = 100
 
 
-def snapshot_history_full(*, project: Project) -> QuerySet[ScoreSnapshot]:
-    """Return every snapshot of the project with its breakdown, oldest first (for exports)."""
-    return (
-        ScoreSnapshot.objects.filter(workspace_id=project.workspace_id, project=project)
-        .select_related("assessment")
-        .order_by("created_at", "id")
-    )
+def snapshot_history_full(*, project: Project) -> list[RoundPoint]:
+    """Return the project's rounds with their breakdown, oldest first (for exports)."""
+    return round_history(project=project, with_breakdown=True)
 
 
 def responses_shown(*, assessment: Assessment) -> int:
@@ -651,14 +706,8 @@ def project_report(*, project: Project) -> dict[str, object]:
 
     Costs a fixed number of queries whatever the number of snapshots, respondents or usage rows.
     """
-    history = list(
-        ScoreSnapshot.objects.filter(workspace_id=project.workspace_id, project=project)
-        .select_related("assessment")
-        .defer("breakdown")
-        .order_by("-created_at", "-id")[:REPORT_HISTORY_LIMIT]
-    )
-    history.reverse()
-    latest = snapshot_latest(project=project) if history else None
+    history = round_history(project=project)[-REPORT_HISTORY_LIMIT:]
+    latest = snapshot_latest(project=project)
     breakdown = latest.breakdown if latest else {}
     min_group_size = (breakdown.get("thresholds") or {}).get("min_group_size", 1)
     # Free text can identify its writer, so it follows the same rule as a suppressed group.
@@ -716,7 +765,7 @@ def _report_groups(breakdown: dict) -> list[dict]:
 
 
 def _report_charts(
-    breakdown: dict, history: Sequence[ScoreSnapshot], usage_months: Sequence[dict]
+    breakdown: dict, history: Sequence[RoundPoint], usage_months: Sequence[dict]
 ) -> dict[str, dict]:
     """Return the data of the report's Chart.js charts; suppressed groups are left out."""
     shown = [group for group in _report_groups(breakdown) if not group.get("suppressed")]
@@ -778,10 +827,27 @@ def _report_charts(
             ],
             "y": {"title": "Respondents"},
         },
+        # A time axis: rounds months apart stand months apart. Points are milliseconds since
+        # the epoch on a linear axis (no date adapter needed); report.js prints them as dates.
         "history": {
             "type": "line",
-            "labels": [f"{s.created_at:%Y-%m-%d}" for s in history],
-            "datasets": [{"label": "Score", "data": [s.score for s in history]}],
+            "timeAxis": True,
+            "labels": [point.snapshot.assessment.name for point in history],
+            "datasets": [
+                {
+                    "label": "Score",
+                    "data": [
+                        {
+                            "x": int(point.created_at.timestamp() * 1000),
+                            "y": point.snapshot.score,
+                            "round": point.snapshot.assessment.name
+                            + (" (provisional)" if point.provisional else "")
+                            + (" (scoring model changed)" if point.model_changed else ""),
+                        }
+                        for point in history
+                    ],
+                }
+            ],
             "y": {"min": 0, "max": 100, "title": "Score (0–100)"},
         },
         "usage": {

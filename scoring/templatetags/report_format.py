@@ -97,3 +97,12 @@ def hidden_because(group: Mapping, min_group_size: int | None) -> str:
             "to protect anonymity."
         )
     return f"Hidden: fewer than {min_group_size} responses, to protect anonymity."
+
+
+@register.filter
+def effective_weight(component: Mapping, components: list[Mapping]) -> str:
+    """Return a component's share of the score in percent, once missing ones are left out."""
+    if component.get("missing") or not component.get("weight"):
+        return MISSING
+    total = sum(c["weight"] for c in components if not c.get("missing") and c.get("weight"))
+    return f"{100 * component['weight'] / total:.1f} %" if total else MISSING

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html as html_module
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -14,7 +15,13 @@ from pypdf import PdfReader
 
 from readiness.models import Project
 from scoring import engine, services
-from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
+from tests.factories import (
+    AssessmentFactory,
+    InvitationFactory,
+    ProjectFactory,
+    answers,
+    submitted_response,
+)
 from tests.scoring.conftest import WORKED_RESPONSES
 
 pytestmark = pytest.mark.django_db
@@ -317,7 +324,9 @@ class TestTheIssueExample:
         text = " ".join(
             page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
         )
-        assert "would reveal a smaller" in text and "2.7" not in text
+        assert "would reveal a smaller" in text
+        # The end users' Awareness mean, 2.7, as a figure of its own (72.7 % is a weight).
+        assert not re.search(r"(?<![\d.])2\.7(?![\d %])", text)
         response = csm_client.get(reverse("scoring:project_history_csv", args=[project.pk]))
         row = next(csv.DictReader(io.StringIO(response.content.decode())))
         assert row["Leadership: ADKAR index"] == row["End users: ADKAR index"] == "suppressed"
@@ -351,3 +360,70 @@ def test_a_snapshot_stored_before_secondary_suppression_hides_both_role_groups(
     row = next(csv.DictReader(io.StringIO(response.content.decode())))
     assert row["End users: ADKAR index"] == "suppressed"
     assert "12.3" not in report_html(csm_client, project)
+
+
+class TestTrendByRounds:
+    """The history compares rounds: hand-computed scores, a provisional round, a model change."""
+
+    def project_with_rounds(self, workspace) -> Project:
+        import datetime
+
+        project = ProjectFactory(account__workspace=workspace, name="Rounds")
+        rounds = (
+            ("Baseline", datetime.date(2026, 1, 5), "closed", 2),  # every answer 2 → 25.0
+            ("Pre go-live", datetime.date(2026, 4, 6), "closed", 4),  # every answer 4 → 75.0
+            ("30 days after", datetime.date(2026, 6, 1), "open", 5),  # every answer 5 → 100.0
+        )
+        for name, opens_on, state, value in rounds:
+            assessment = AssessmentFactory(
+                project=project, name=name, opens_on=opens_on, closes_on=None, state=state
+            )
+            same = (value,) * 3
+            for _ in range(3):
+                submitted_response(
+                    assessment=assessment,
+                    values=answers(aw=same, de=same, kn=same, ab=same, re=same, ls=same),
+                )
+            services.project_recalculate(project_id=project.pk)
+            if name == "Pre go-live":
+                # A second snapshot of the same round (one more invited): only the latest counts.
+                InvitationFactory(assessment=assessment)
+                services.project_recalculate(project_id=project.pk)
+            if name == "Pre go-live":
+                services.scoring_model_revise(workspace=workspace, user=None, weight_sentiment=0.0)
+        return project
+
+    def test_one_point_per_round_with_changes_and_the_model_change(self, workspace) -> None:
+        from scoring import selectors
+
+        points = selectors.round_history(project=self.project_with_rounds(workspace))
+        assert [p.snapshot.assessment.name for p in points] == [
+            "Baseline",
+            "Pre go-live",
+            "30 days after",
+        ]
+        # No NPS answer: sentiment is missing; ADKAR and leadership carry the score.
+        assert [round(p.snapshot.score, 3) for p in points] == [25.0, 75.0, 100.0]
+        assert points[1].change == pytest.approx(50.0) and not points[1].model_changed
+        assert points[2].model_changed and points[2].change is None
+        assert [p.provisional for p in points] == [False, False, True]
+
+    def test_the_report_and_the_csv_show_it(self, workspace, csm_client) -> None:
+        project = self.project_with_rounds(workspace)
+        html = report_html(csm_client, project)
+        assert "provisional: still open" in html and "scoring model changed" in html
+        assert ">+50.0<" in html
+        response = csm_client.get(reverse("scoring:project_history_csv", args=[project.pk]))
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [row["Assessment"] for row in rows] == ["Baseline", "Pre go-live", "30 days after"]
+        assert [row["Change"] for row in rows] == ["", "50.0", ""]
+        assert [row["Scoring model changed"] for row in rows] == ["no", "no", "yes"]
+        assert rows[2]["Provisional"] == "yes"
+
+    def test_the_score_table_shows_effective_weights_when_one_is_missing(
+        self, workspace, csm_client
+    ) -> None:
+        html = report_html(csm_client, self.project_with_rounds(workspace))
+        # Weights 40, 25, 0 and usage missing: ADKAR 40/65 = 61.5 %, leadership 38.5 %.
+        assert "Effective weight" in html
+        assert ">61.5 %<" in html and ">38.5 %<" in html
