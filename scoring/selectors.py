@@ -51,7 +51,7 @@ from readiness.models import (
     Workspace,
 )
 from readiness.selectors import get_in_workspace
-from scoring import engine, suppression
+from scoring import engine, heatmap, suppression
 from scoring import usage_files as uf
 from scoring.models import ScoreSnapshot, ScoringModel, UsageImport, UsageImportState
 from scoring.usage_files import PREVIEW_ROWS, progress_cache_key
@@ -734,6 +734,40 @@ def project_report(*, project: Project) -> dict[str, object]:
             for group in _report_groups(breakdown)
             if group["group"] in (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)
         ],
+    }
+
+
+def project_heatmap(*, project: Project, split: str = "", compare: str = "") -> dict[str, object]:
+    """Return the segment heatmap of the project's latest round, compared with another round.
+
+    `split` names the split to show (unknown: department when there is one, else role);
+    `compare` is the id of an earlier round of the project (anything else: no comparison).
+    Costs a fixed number of queries: the rounds' latest snapshots, read once.
+    """
+    points = round_history(project=project, with_breakdown=True)
+    if not points:
+        return {"heatmap": None, "splits": [], "rounds": [], "current": None, "previous": None}
+    current = points[-1]
+    breakdown = current.snapshot.breakdown or {}
+    options = heatmap.splits(breakdown)
+    keys = [key for key, _ in options]
+    if split not in keys:
+        split = heatmap.DEPARTMENT if heatmap.DEPARTMENT in keys else heatmap.ROLE
+    earlier = points[:-1]
+    previous = next((p for p in earlier if str(p.snapshot.assessment_id) == compare), None)
+    shaped = heatmap.build(
+        split=split,
+        groups=breakdown_groups(breakdown),
+        breakdown=breakdown,
+        previous_groups=breakdown_groups(previous.snapshot.breakdown) if previous else None,
+        previous_breakdown=(previous.snapshot.breakdown or {}) if previous else None,
+    )
+    return {
+        "heatmap": shaped,
+        "splits": options,
+        "rounds": [(p.snapshot.assessment_id, p.snapshot.assessment.name) for p in earlier],
+        "current": current,
+        "previous": previous,
     }
 
 

@@ -84,9 +84,7 @@ class Disclosure:
     @property
     def figures_hidden(self) -> bool:
         """Return whether any figure of a non-empty segment is hidden (the page says so)."""
-        return any(self.sizes.get(ref, 0) > 0 for ref in self.hidden) or any(
-            self.sizes.get(ref, 0) > 0 for ref, _ in self.hidden_cells
-        )
+        return any(self.sizes.get(ref, 0) > 0 for ref in self.hidden) or bool(self.hidden_cells)
 
 
 # --- The rule -----------------------------------------------------------------------------
@@ -112,7 +110,8 @@ def disclose(population: Population) -> Disclosure:
         cell_sets = {ref: members & answerers for ref, members in sets.items()}
         layer = _protect(cell_sets, order, dict(hidden), minimum)
         for ref, reason in layer.items():
-            if ref not in hidden:
+            # A cell nobody answered holds no figure: nothing is hidden there.
+            if ref not in hidden and cell_sets[ref]:
                 hidden_cells[(ref, measure)] = reason
     return Disclosure(
         min_group_size=minimum,

@@ -208,7 +208,8 @@ def test_no_suppressed_segment_or_cell_can_be_computed_from_what_is_shown(
     shown_cells = [members for ref, members in cells.items() if disclosure.shows_cell(*ref, "nps")]
     for ref, members in cells.items():
         if disclosure.shows_cell(*ref, "nps"):
-            assert len(members) >= minimum, ref
+            # Nobody answered: the cell holds no figure at all.
+            assert len(members) >= minimum or not members, ref
         elif members:
             assert not computable(members, shown_cells, ids), ref
 
