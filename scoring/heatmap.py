@@ -172,7 +172,7 @@ def build(
         split_label=split_label(split),
         columns=(
             *(engine.DIMENSION_LABELS[d] for d in engine.ADKAR),
-            *(l for _, l in INDEX_COLUMNS),
+            *(label for _, label in INDEX_COLUMNS),
         ),
         rows=tuple(rows),
         barrier_max=barrier_max,
