@@ -9,7 +9,6 @@ from typing import TypeVar
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from readiness import tokens
 from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
 from readiness.models import (
     LEADERSHIP_ROLES,
@@ -17,14 +16,14 @@ from readiness.models import (
     Answer,
     Assessment,
     Invitation,
-    Membership,
     Project,
     RespondentRole,
     Response,
     ResponseStatus,
     SurveyTemplate,
-    Workspace,
 )
+from readiness.survey import tokens
+from workspaces.models import Membership, Workspace
 
 M = TypeVar("M")
 
@@ -102,11 +101,12 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     """Return the invitation whose personal link carries `token`, or None."""
     if not token or len(token) > 100:
         return None
+    token_hash = tokens.hash_token(token)
     return (
         Invitation.objects.select_related(
             "assessment", "assessment__template", "assessment__project__account"
         )
-        .filter(token_hash=tokens.hash_token(token))
+        .filter(Q(token_hash=token_hash) | Q(previous_token_hash=token_hash))
         .first()
     )
 

@@ -35,8 +35,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    # Our apps, bottom layer first: each imports only from the ones above it in this list.
+    "workspaces",
     "readiness",
+    "usage",
     "scoring",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -49,7 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "readiness.middleware.CurrentWorkspaceMiddleware",
+    "workspaces.middleware.CurrentWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -65,7 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "readiness.context_processors.workspace",
+                "workspaces.context_processors.workspace",
             ],
         },
     },
@@ -178,9 +182,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
-    "expire-usage-uploads": {"task": "scoring.tasks.expire_usage_uploads", "schedule": 60 * 60},
+    "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
     "requeue-stalled-usage-imports": {
-        "task": "scoring.tasks.requeue_stalled_usage_imports",
+        "task": "usage.tasks.requeue_stalled_usage_imports",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
@@ -206,7 +210,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # Survey links carry a secret token: every handler drops it from request paths.
-    "filters": {"redact_survey_tokens": {"()": "readiness.log_filters.RedactSurveyTokens"}},
+    "filters": {"redact_survey_tokens": {"()": "readiness.survey.log_filters.RedactSurveyTokens"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

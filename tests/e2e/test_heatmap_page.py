@@ -9,10 +9,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from readiness.models import Role
 from tests.e2e.conftest import assert_accessible
 from tests.factories import AccountFactory, MembershipFactory, ProjectFactory, WorkspaceFactory
-from tests.scoring.test_heatmap import GOOD, WEAK, departments_project
+from tests.reports.test_heatmap import GOOD, WEAK, departments_project
+from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

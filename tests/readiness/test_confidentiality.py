@@ -30,7 +30,7 @@ class TestConcerns:
 
 
 def welcome(assessment_fields: dict, **invitation_fields: object) -> str:
-    from readiness import tokens
+    from readiness.survey import tokens
     from tests.readiness.test_assessments import invite, open_assessment
 
     invitation = invite(open_assessment(**assessment_fields), **invitation_fields)
