@@ -211,6 +211,23 @@ class TestDemoData:
         )
         assert len(acme_history) >= 2 and acme_history[-1] > acme_history[0]
 
+    def test_demo_shows_a_department_heatmap_with_a_hidden_department_and_two_rounds(
+        self,
+    ) -> None:
+        from reports import selectors as report_selectors
+
+        call_command("seed_demo", stdout=StringIO())
+        project = Project.objects.get(workspace__slug="demo", name="Fleet planning rollout")
+        baseline = project.assessments.get(name="Kick-off baseline")
+        shown = report_selectors.project_heatmap(project=project, compare=str(baseline.pk))
+        rows = {row.key: row for row in shown["heatmap"].rows}
+        assert rows["IT"].hidden_reason == "too_small"
+        assert rows["Operations"].hidden_reason == "derivable"
+        assert rows["Planning"].responses >= 3 and rows["Warehouse"].responses >= 3
+        assert shown["previous"].snapshot.assessment == baseline
+        assert any(cell.change for cell in rows["Planning"].cells)
+        assert ("attribute:location", "Location") in shown["splits"]
+
     def test_history_has_one_snapshot_per_scored_assessment(self, workspace) -> None:
         import datetime
 

@@ -94,19 +94,26 @@ DEMO_ACCOUNTS = (
 
 DEMO_FEATURES = ["reports", "dashboards", "alerts", "exports"]
 
+# name, role, department, location (an attribute column of the invitation list). IT has two
+# people only: its figures are hidden on the heatmap, with the department that would reveal it.
 DEMO_PEOPLE = (
-    ("Grace Hopper", "sponsor", "Executive board"),
-    ("Alan Turing", "manager", "Operations"),
-    ("Katherine Johnson", "manager", "Planning"),
-    ("Margaret Hamilton", "manager", "IT"),
-    ("Edsger Dijkstra", "end_user", "Operations"),
-    ("Barbara Liskov", "end_user", "Operations"),
-    ("Donald Knuth", "end_user", "Planning"),
-    ("Frances Allen", "end_user", "Planning"),
-    ("John Backus", "end_user", "Warehouse"),
-    ("Radia Perlman", "end_user", "Warehouse"),
-    ("Ken Thompson", "end_user", "IT"),
-    ("Shafi Goldwasser", "end_user", "Customer service"),
+    ("Grace Hopper", "sponsor", "Operations", "Lyon"),
+    ("Alan Turing", "manager", "Operations", "Lyon"),
+    ("Katherine Johnson", "manager", "Planning", "Hamburg"),
+    ("Margaret Hamilton", "manager", "IT", "Lyon"),
+    ("Edsger Dijkstra", "end_user", "Operations", "Lyon"),
+    ("John Backus", "end_user", "Warehouse", "Hamburg"),
+    ("Donald Knuth", "end_user", "Planning", "Hamburg"),
+    ("Radia Perlman", "end_user", "Warehouse", "Hamburg"),
+    ("Ken Thompson", "end_user", "IT", "Lyon"),
+    ("Barbara Liskov", "end_user", "Operations", "Lyon"),
+    ("Frances Allen", "end_user", "Planning", "Hamburg"),
+    ("Dennis Ritchie", "end_user", "Warehouse", "Hamburg"),
+    ("Hedy Lamarr", "end_user", "Warehouse", "Lyon"),
+    ("Shafi Goldwasser", "end_user", "Warehouse", "Hamburg"),
+    ("Leslie Lamport", "end_user", "Planning", "Lyon"),
+    ("Tim Berners-Lee", "end_user", "Operations", "Hamburg"),
+    ("Niklaus Wirth", "end_user", "Planning", "Hamburg"),
 )
 
 
@@ -292,8 +299,9 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
                 email=f"{person.split()[0].lower()}@{domain}",
                 role=role,
                 department=department,
+                attributes={"location": location},
             )
-            for person, role, department in DEMO_PEOPLE
+            for person, role, department, location in DEMO_PEOPLE
         ]
         if state != AssessmentState.DRAFT:
             _seed_answers(assessment=assessment, invitations=invitations, state=state, today=today)
@@ -405,9 +413,10 @@ def _seed_answers(
         )
         drafts: list[Invitation] = []
     elif state == AssessmentState.OPEN:
-        submitters, drafts = leaders[:3] + users[:5], users[5:7]
+        # Figures show by multiples of the minimum group size: 12 of these 13 are shown.
+        submitters, drafts = leaders + users[:9], users[9:11]
     else:
-        submitters, drafts = leaders + users[:6], []
+        submitters, drafts = leaders + users[:11], []
     sections = len({item.dimension for item in assessment.template.items.all()}) - 1
     for number, invitation in enumerate(submitters):
         profile = leaders_profile if invitation.role in LEADERSHIP_ROLES else users_profile
