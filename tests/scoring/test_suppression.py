@@ -257,3 +257,66 @@ def test_two_shown_states_always_differ_by_at_least_the_minimum(
             shown.append(previous)
         # The database remembers the largest state shown, as `previous` does here.
         assert previous == shown[-1]
+
+
+# --- What the engine stores (and so every page, PDF and CSV shows) -------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(
+        st.tuples(
+            st.sampled_from(("sponsor", "manager", "end_user")),
+            st.sampled_from(("Sales", "Legal", "Ops", "")),
+            st.one_of(st.none(), st.integers(0, 10)),
+        ),
+        max_size=14,
+    ),
+    minimum=st.integers(2, 4),
+)
+def test_no_hidden_group_of_a_calculation_can_be_computed_from_its_shown_groups(
+    people: list[tuple[str, str, int | None]], minimum: int
+) -> None:
+    from scoring import engine
+
+    respondents = tuple(
+        engine.Respondent(
+            role,
+            {d: (3,) for d in engine.ADKAR},
+            nps,
+            segments={"department": department} if department else {},
+        )
+        for role, department, nps in people
+    )
+    model = engine.ModelParameters(min_group_size=minimum)
+    result = engine.calculate(engine.ScoreInput(respondents, len(people), None, False, model))
+    ids = list(range(len(people)))
+    members = {
+        ("all", "all"): frozenset(ids),
+        ("role", "leadership"): frozenset(i for i, p in enumerate(people) if p[0] != "end_user"),
+        ("role", "end_users"): frozenset(i for i, p in enumerate(people) if p[0] == "end_user"),
+    }
+    figures = {
+        ("all", "all"): result.groups["all"],
+        ("role", "leadership"): result.groups["leadership"],
+        ("role", "end_users"): result.groups["end_users"],
+    }
+    for key, group in result.segments.get("department", {}).items():
+        members[("department", key)] = frozenset(i for i, p in enumerate(people) if p[1] == key)
+        figures[("department", key)] = group
+    shown = [members[ref] for ref, group in figures.items() if not group.suppressed]
+    for ref, group in figures.items():
+        if group.suppressed:
+            assert group.responses is None and group.element_means is None
+            if members[ref]:
+                assert not computable(members[ref], shown, ids), ref
+        else:
+            assert group.responses == len(members[ref]) >= minimum
+    # NPS counts are sums over those who answered: the same holds for them.
+    answered = frozenset(i for i, p in enumerate(people) if p[2] is not None)
+    shown_nps = [
+        members[ref] & answered for ref, group in figures.items() if group.nps_counts is not None
+    ]
+    for ref, group in figures.items():
+        if group.nps_counts is None and members[ref] & answered:
+            assert not computable(members[ref] & answered, shown_nps, ids), ref
