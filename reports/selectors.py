@@ -251,8 +251,16 @@ def project_report(*, project: Project) -> dict[str, object]:
     concerns_shown = latest is not None and latest.responses >= min_group_size
     concerns = concerns_for_snapshot(snapshot=latest) if concerns_shown else []
     usage_months = usage_monthly_trend(project=project)
+    waiting = 0
+    if latest is not None and latest.assessment_id is not None:
+        submitted = Response.objects.filter(
+            assessment_id=latest.assessment_id, status=ResponseStatus.SUBMITTED
+        ).count()
+        waiting = max(submitted - latest.responses, 0)
     return {
         "latest": latest,
+        # Responses of the round that its figures do not cover yet (no differencing over time).
+        "waiting": waiting,
         "breakdown": breakdown,
         "groups": shaping.report_groups(breakdown),
         "charts": shaping.report_charts(breakdown, history, usage_months),

@@ -138,6 +138,7 @@ class TestWorkedExample:
         html = report_html(viewer_client, project)
         assert "Training comes too late" in html
         assert "The fourth one writes this" not in html
+        assert "1 more response of Kick-off baseline is not in these figures yet" in html
 
     def test_without_usage_names_the_missing_component(self, worked_project, viewer_client) -> None:
         services.project_recalculate(project_id=worked_project.pk)
