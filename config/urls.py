@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from reports import views as report_views
+from workspaces.throttle import password_reset
 
 urlpatterns = [
     # The CSM's portfolio is everyone's home page.
     path("", report_views.portfolio, name="home"),
+    # Throttled per address and per e-mail address; the other auth pages are Django's.
+    path("auth/password_reset/", password_reset, name="password_reset"),
     path("auth/", include("django.contrib.auth.urls")),
-    path("admin/", admin.site.urls),
     path("s/", include("readiness.survey.urls")),
     path("", include("workspaces.urls")),
     path("", include("readiness.urls")),
@@ -19,3 +22,6 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("reports.urls")),
 ]
+# Off when ADMIN_URL is empty (production's default).
+if settings.ADMIN_URL:
+    urlpatterns.append(path(settings.ADMIN_URL, admin.site.urls))

@@ -21,6 +21,8 @@ PERSON_COLUMNS = ("name", "email", "role", "department")
 COLUMN_ALIASES = {"e-mail": "email", "e mail": "email", "mail": "email", "dept": "department"}
 
 DONT_KNOW = "dont_know"
+# Longest cell read (csv's default limit): no name, e-mail or answer comes near it.
+MAX_CELL_CHARS = 131_072
 
 
 @dataclass(frozen=True)
@@ -32,13 +34,54 @@ class Row:
 
 
 def decode(data: bytes) -> str:
-    """Return the text of an uploaded file (UTF-8 with or without BOM)."""
+    """Return the text of an uploaded file (UTF-8 with or without BOM).
+
+    Raise ValueError with a message for the user when it is not UTF-8 or holds a NUL byte.
+    """
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ValueError(
             "Save the file as UTF-8 (CSV UTF-8 in Excel) and upload it again."
         ) from error
+    check_text(text)
+    return text
+
+
+def check_text(text: str) -> None:
+    """Raise ValueError when `text` holds a NUL character (no CSV or typed list ever does)."""
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise ValueError(
+            f"Line {line} holds a NUL character, which text never has. Export the file again "
+            "as CSV UTF-8 and upload it."
+        )
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, cells) of a CSV text, refusing oversized cells and broken quotes.
+
+    Raise ValueError with the line for the user: csv's own limit depends on process-wide
+    state, so the cell length is checked here whatever that limit is.
+    """
+    check_text(text)
+    reader = csv.reader(io.StringIO(text), _dialect(text))
+    try:
+        for cells in reader:
+            if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+                raise ValueError(
+                    f"Line {reader.line_num} has a cell longer than {MAX_CELL_CHARS:,} "
+                    "characters, which no name or answer is. Check the file's quotes and "
+                    "delimiter."
+                )
+            yield reader.line_num, cells
+    except csv.Error:
+        raise ValueError(
+            f"Line {reader.line_num} cannot be read: a cell is longer than "
+            f"{MAX_CELL_CHARS:,} characters or a quote is out of place. Check the file's quotes "
+            "and delimiter."
+        ) from None
 
 
 def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
@@ -55,23 +98,22 @@ def header_name(raw: str) -> str:
     return name if name in PERSON_COLUMNS else raw.strip().upper()
 
 
-def read_rows(text: str) -> tuple[list[str], Iterator[Row]]:
-    """Return the canonical header names and the non-blank data rows of a CSV text."""
-    reader = csv.reader(io.StringIO(text), _dialect(text))
+def read_rows(text: str) -> tuple[list[str], list[Row]]:
+    """Return the canonical header names and the non-blank data rows of a CSV text.
+
+    Raise ValueError with a message for the user when the text cannot be read.
+    """
     header: list[str] = []
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
+    rows: list[Row] = []
+    for line, cells in _records(text):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if not header:
             header = [header_name(cell) for cell in cells]
-            break
-
-    def rows() -> Iterator[Row]:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            padded = [*cells, *[""] * (len(header) - len(cells))]
-            yield Row(reader.line_num, dict(zip(header, (c.strip() for c in padded), strict=False)))
-
-    return header, rows()
+            continue
+        padded = [*cells, *[""] * (len(header) - len(cells))]
+        rows.append(Row(line, dict(zip(header, (c.strip() for c in padded), strict=False))))
+    return header, rows
 
 
 ATTRIBUTE_PREFIX = "attribute:"
@@ -90,13 +132,13 @@ def read_person_list(text: str) -> list[Row]:
 
     A header row (name, email, role, department) is optional; without one the columns are
     taken in that order. With one, any further column (e.g. location, team) is an attribute of
-    the person, kept as `attribute:<name>` for the report's segments.
+    the person, kept as `attribute:<name>` for the report's segments. Raise ValueError with a
+    message for the user when the text cannot be read.
     """
-    reader = csv.reader(io.StringIO(text), _dialect(text))
     rows: list[Row] = []
     columns: Sequence[str] = PERSON_COLUMNS
     first = True
-    for cells in reader:
+    for line, cells in _records(text):
         if not any(cell.strip() for cell in cells):
             continue
         names = [header_name(cell) for cell in cells]
@@ -109,7 +151,7 @@ def read_person_list(text: str) -> list[Row]:
         row = dict(zip(columns, [*cells, *[""] * (len(columns) - len(cells))], strict=False))
         if len(cells) > len(columns):
             row["_extra"] = ", ".join(cells[len(columns) :])
-        rows.append(Row(reader.line_num, row))
+        rows.append(Row(line, row))
     return rows
 
 

@@ -315,7 +315,10 @@ class InvitationListForm(forms.Form):
                 raise forms.ValidationError(str(error)) from None
         if not text.strip():
             raise forms.ValidationError("Paste the list or choose a file.")
-        cleaned["rows"] = csv_io.read_person_list(text)
+        try:
+            cleaned["rows"] = csv_io.read_person_list(text)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
         return cleaned
 
 

@@ -35,31 +35,50 @@ def evidence_changed(*, project_id: int) -> None:
         transaction.on_commit(partial(handler, project_id), robust=True)
 
 
-# --- Confidentiality -----------------------------------------------------------------------
-# What the welcome page promises and what the responses export may hold depend on the scoring
-# layer (the minimum group size of the workspace's model, the responses its figures show).
-# Scoring registers both readers in its AppConfig.ready(); without them readiness assumes the
-# default minimum and that no response has been shown yet, which only ever hides more.
+# --- The minimum group size ----------------------------------------------------------------
 
+# The engine's default, used until scoring registers the workspace's own setting.
 DEFAULT_MIN_GROUP_SIZE = 3
+MinGroupSizeProvider = Callable[[int], int]
+_min_group_size_providers: list[MinGroupSizeProvider] = []
 
-_min_group_size: list[Callable[[int], int]] = []
-_responses_shown: list[Callable[[int], int]] = []
 
+def provide_min_group_size(provider: MinGroupSizeProvider) -> MinGroupSizeProvider:
+    """Register `provider(workspace_id)`, which returns the workspace's minimum group size.
 
-def provide_confidentiality(
-    *, min_group_size: Callable[[int], int], responses_shown: Callable[[int], int]
-) -> None:
-    """Register `min_group_size(workspace_id)` and `responses_shown(assessment_id)`."""
-    _min_group_size[:] = [min_group_size]
-    _responses_shown[:] = [responses_shown]
+    The scoring model (a higher layer) owns the setting; pages of this layer that show
+    figures or free text from responses ask for it here.
+    """
+    if provider not in _min_group_size_providers:
+        _min_group_size_providers.append(provider)
+    return provider
 
 
 def min_group_size(*, workspace_id: int) -> int:
-    """Return the smallest group the workspace's pages, exports and e-mails may show."""
-    return _min_group_size[0](workspace_id) if _min_group_size else DEFAULT_MIN_GROUP_SIZE
+    """Return the workspace's minimum group size: no group smaller than this is shown."""
+    if not _min_group_size_providers:
+        return DEFAULT_MIN_GROUP_SIZE
+    return max(provider(workspace_id) for provider in _min_group_size_providers)
+
+
+# --- The responses shown ------------------------------------------------------------------
+# A round's figures cover its first submitted responses, growing by at least the minimum group
+# size (no differencing over time); the de-identified responses export covers the same ones.
+# Scoring, which stores the figures, registers the reader; without it nothing counts as shown.
+
+ResponsesShownProvider = Callable[[int], int]
+_responses_shown_providers: list[ResponsesShownProvider] = []
+
+
+def provide_responses_shown(provider: ResponsesShownProvider) -> ResponsesShownProvider:
+    """Register `provider(assessment_id)`: how many of its responses the figures have shown."""
+    if provider not in _responses_shown_providers:
+        _responses_shown_providers.append(provider)
+    return provider
 
 
 def responses_shown(*, assessment_id: int) -> int:
     """Return how many of the assessment's responses (first submitted first) were shown."""
-    return _responses_shown[0](assessment_id) if _responses_shown else 0
+    if not _responses_shown_providers:
+        return 0
+    return min(provider(assessment_id) for provider in _responses_shown_providers)

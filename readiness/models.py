@@ -8,12 +8,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from workspaces.models import WorkspaceOwned
+from workspaces.validators import validate_single_line_text
 
 
 class Account(WorkspaceOwned):
     """A customer company."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     external_id = models.CharField(
         "external id",
         max_length=100,
@@ -56,8 +57,8 @@ class Project(WorkspaceOwned):
     """One implementation of one product at one account."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="projects")
-    name = models.CharField(max_length=200)
-    product_name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
+    product_name = models.CharField(max_length=200, validators=[validate_single_line_text])
     licensed_seats = models.PositiveIntegerField(null=True, blank=True)
     kickoff_date = models.DateField("kick-off date", null=True, blank=True)
     golive_date = models.DateField("planned go-live date", null=True, blank=True)
@@ -67,6 +68,9 @@ class Project(WorkspaceOwned):
     )
     # Set in the same transaction as any change of the evidence; the scoring sweep clears it.
     needs_recalculation = models.BooleanField(default=False, db_index=True)
+    # Why the last recalculation failed (the sweep carried on with the other projects); empty
+    # once one succeeds.
+    recalculation_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -118,7 +122,7 @@ class ItemKind(models.TextChoices):
 class SurveyTemplate(WorkspaceOwned):
     """An ordered set of items; frozen once an assessment uses it (editing makes a new version)."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     version = models.PositiveIntegerField(default=1)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(default=False)
@@ -190,7 +194,7 @@ class Assessment(WorkspaceOwned):
     template = models.ForeignKey(
         SurveyTemplate, on_delete=models.RESTRICT, related_name="assessments"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     opens_on = models.DateField("opening date")
     closes_on = models.DateField("closing date", null=True, blank=True)
     state = models.CharField(
@@ -203,6 +207,9 @@ class Assessment(WorkspaceOwned):
     )
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The last failure of a sending run for the whole assessment (the mail server refused the
+    # connection, say); cleared by the next run that gets through.
+    send_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -234,10 +241,12 @@ class Invitation(WorkspaceOwned):
     """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="invitations")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=RespondentRole.choices)
-    department = models.CharField(max_length=200, blank=True)
+    department = models.CharField(
+        max_length=200, validators=[validate_single_line_text], blank=True
+    )
     # Further columns of the invitation list (e.g. location, team): attribute name → value.
     attributes = models.JSONField(default=dict, blank=True)
     token_salt = models.CharField(max_length=32, editable=False)
@@ -251,6 +260,8 @@ class Invitation(WorkspaceOwned):
     submitted_at = models.DateTimeField(null=True, blank=True)
     reminder_count = models.PositiveSmallIntegerField(default=0)
     last_reminded_at = models.DateTimeField(null=True, blank=True)
+    # Why the last e-mail to this person failed; cleared when one goes out.
+    send_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

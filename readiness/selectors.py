@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
+from readiness import hooks
 from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
 from readiness.models import (
     LEADERSHIP_ROLES,
@@ -16,6 +18,7 @@ from readiness.models import (
     Answer,
     Assessment,
     Invitation,
+    ItemKind,
     Project,
     RespondentRole,
     Response,
@@ -210,6 +213,41 @@ def _blank_small_segments(rows: list[list[object]], columns: int, min_group_size
         for row in rows:
             if counts[row[column]] < min_group_size:
                 row[column] = ""
+
+
+@dataclass(frozen=True)
+class Concerns:
+    """What the assessment page may show of the free-text concerns."""
+
+    shown: bool
+    texts: tuple[str, ...]
+    min_group_size: int
+
+
+def assessment_concerns(*, assessment: Assessment) -> Concerns:
+    """Return the concerns of the responses the figures cover, or none below the minimum.
+
+    Free text can identify its writer, and the page lists who submitted: below the minimum
+    group size neither the texts nor their number are given. Above it, only the concerns of the
+    responses the round's figures cover (the first submitted, growing by at least the minimum
+    group size at a time): a concern never appears just after one person submitted.
+    """
+    minimum = hooks.min_group_size(workspace_id=assessment.workspace_id)
+    covered = hooks.responses_shown(assessment_id=assessment.pk)
+    if covered < minimum:
+        return Concerns(shown=False, texts=(), min_group_size=minimum)
+    responses = (
+        Response.objects.filter(assessment=assessment, status=ResponseStatus.SUBMITTED)
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        .values("pk")[:covered]
+    )
+    texts = tuple(
+        Answer.objects.filter(response__in=Subquery(responses), item__kind=ItemKind.TEXT)
+        .exclude(text="")
+        .order_by("text", "pk")
+        .values_list("text", flat=True)
+    )
+    return Concerns(shown=True, texts=texts, min_group_size=minimum)
 
 
 def template_list(*, workspace: Workspace) -> QuerySet[SurveyTemplate]:

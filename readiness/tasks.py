@@ -12,15 +12,18 @@ def send_invitations(
     assessment_id: int, invitation_ids: list[int] | None = None, resend: bool = False
 ) -> int:
     """E-mail personal links to the assessment's invitees who have not been sent one."""
-    return services.invitations_send(
-        assessment_id=assessment_id, invitation_ids=invitation_ids, resend=resend
+    return services.assessment_send_recorded(
+        services.invitations_send,
+        assessment_id=assessment_id,
+        invitation_ids=invitation_ids,
+        resend=resend,
     )
 
 
 @shared_task
 def send_reminders(assessment_id: int) -> int:
     """Remind the assessment's invitees who are due a reminder."""
-    return services.reminders_send(assessment_id=assessment_id)
+    return services.assessment_send_recorded(services.reminders_send, assessment_id=assessment_id)
 
 
 @shared_task

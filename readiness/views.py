@@ -23,7 +23,7 @@ from readiness.forms import (
 from readiness.models import Assessment, AssessmentState, Confidentiality
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
-from workspaces.permissions import Action
+from workspaces.permissions import Action, role_can
 
 # --- Accounts -----------------------------------------------------------------------------
 
@@ -132,6 +132,11 @@ def _assessment_page(
         "assessment": assessment,
         "invitations": selectors.invitation_list(assessment=assessment),
         "rates": selectors.response_rates(assessment=assessment),
+        # Concerns only for those who run assessments or work with the reports, never viewers.
+        "concerns": selectors.assessment_concerns(assessment=assessment)
+        if role_can(request.membership.role, Action.RUN_ASSESSMENTS)
+        or role_can(request.membership.role, Action.EXPORT)
+        else None,
         "due_reminders": services.invitations_due_reminder(assessment=assessment).count(),
         "invitation_form": InvitationForm(assessment=assessment),
         "list_form": InvitationListForm(),

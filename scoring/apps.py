@@ -14,7 +14,7 @@ class ScoringConfig(AppConfig):
 
         # Readiness and usage sit below scoring: they ask for recalculations through this hook.
         hooks.on_evidence_changed(services.publish_recalculation)
-        hooks.provide_confidentiality(
-            min_group_size=selectors.min_group_size,
-            responses_shown=selectors.responses_shown,
-        )
+        # Pages of readiness (the assessment page's concerns) apply the model's group size.
+        hooks.provide_min_group_size(services.min_group_size)
+        # The de-identified responses export covers the responses the figures have shown.
+        hooks.provide_responses_shown(selectors.responses_shown)

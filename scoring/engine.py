@@ -6,6 +6,7 @@ Nothing here imports Django or touches I/O. `scoring.evidence` turns database ro
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
@@ -90,6 +91,38 @@ def to100(value: float) -> float:
 
 
 # --- Inputs -------------------------------------------------------------------------------
+
+
+class InvalidInput(ValueError):
+    """Inputs the calculation refuses: a figure that is not finite, or that makes one."""
+
+
+def _finite(name: str, value: float | None) -> None:
+    if value is not None and not math.isfinite(value):
+        raise InvalidInput(f"{name} is {value!r}: every figure must be a finite number.")
+
+
+def check_inputs(inputs: ScoreInput) -> None:
+    """Raise InvalidInput when a model parameter or a usage figure is not a finite number."""
+    model = inputs.model
+    for name, weight in model.weights.items():
+        _finite(f"weight {name}", weight)
+    for name in (
+        "ready_threshold",
+        "at_risk_threshold",
+        "forced_adoption_usage_min",
+        "forced_adoption_sentiment_max",
+        "leadership_gap_min",
+        "say_do_element_min",
+        "say_do_usage_max",
+        "low_confidence_min_rate",
+        "barrier_max",
+        "action_barrier_share",
+        "action_mean_max",
+    ):
+        _finite(name, getattr(model, name))
+    if inputs.usage is not None:
+        _finite("usage stickiness", inputs.usage.stickiness)
 
 
 @dataclass(frozen=True)
@@ -731,7 +764,11 @@ def recommended_actions(
 
 
 def calculate(inputs: ScoreInput) -> ScoreResult:
-    """Return the Adoption Readiness score of one project with its full explanation."""
+    """Return the Adoption Readiness score of one project with its full explanation.
+
+    Raise InvalidInput for non-finite inputs, or finite ones whose score would not be finite.
+    """
+    check_inputs(inputs)
     model = inputs.model
     respondents = inputs.respondents
     # Every split is judged together: the report, the heatmap and the exports show them all,
@@ -763,6 +800,9 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
         "usage": usage.index if usage is not None else None,
     }
     score, components = weighted_score(indices, model.weights)
+    _finite("the score", score)
+    for component in components:
+        _finite(f"the {component.name} points", component.points)
     confidence = Confidence(
         responses=len(respondents),
         invitations=inputs.invitations,

@@ -8,17 +8,9 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
 
-from scoring.models import ScoringModel
+from scoring.models import ScoringModel, parameter_errors
 
 WEIGHTS = ("weight_adkar", "weight_leadership", "weight_sentiment", "weight_usage")
-THRESHOLDS = (
-    "ready_threshold",
-    "at_risk_threshold",
-    "forced_adoption_usage_min",
-    "forced_adoption_sentiment_max",
-    "leadership_gap_min",
-    "say_do_usage_max",
-)
 
 
 class ScoringModelForm(forms.Form):
@@ -56,52 +48,14 @@ class ScoringModelForm(forms.Form):
         )
         self.helper.add_input(Submit("submit", "Save as a new version"))
 
-    def _clean_between(self, name: str, low: float, high: float, message: str) -> float:
-        value = self.cleaned_data[name]
-        if not low <= value <= high:
-            raise forms.ValidationError(message)
-        return value
-
-    def clean_weight_adkar(self) -> float:
-        return self._clean_weight("weight_adkar")
-
-    def clean_weight_leadership(self) -> float:
-        return self._clean_weight("weight_leadership")
-
-    def clean_weight_sentiment(self) -> float:
-        return self._clean_weight("weight_sentiment")
-
-    def clean_weight_usage(self) -> float:
-        return self._clean_weight("weight_usage")
-
-    def _clean_weight(self, name: str) -> float:
-        value = self.cleaned_data[name]
-        if value < 0:
-            raise forms.ValidationError("Weights cannot be negative: enter 0 or more.")
-        return value
-
-    def clean_say_do_element_min(self) -> float:
-        return self._clean_between(
-            "say_do_element_min", 1, 5, "Enter a mean answer between 1 and 5."
-        )
-
-    def clean_low_confidence_min_rate(self) -> float:
-        return self._clean_between(
-            "low_confidence_min_rate", 0, 100, "Enter a response rate between 0 and 100 %."
-        )
-
-    def clean_min_group_size(self) -> int:
-        value = self.cleaned_data["min_group_size"]
-        if value < 1:
-            raise forms.ValidationError("The minimum group size must be at least 1.")
-        return value
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name in THRESHOLDS:
-            value = cleaned.get(name)
-            if value is not None and not 0 <= value <= 100:
-                self.add_error(name, "Enter a figure between 0 and 100.")
+        for name, message in parameter_errors(cleaned).items():
+            if name in WEIGHTS and cleaned[name] < 0:
+                message = "Weights cannot be negative: enter 0 or more."
+            elif name == "min_group_size" and cleaned[name] < 1:
+                message = "The minimum group size must be at least 1."
+            self.add_error(name, message)
         weights = [cleaned.get(name) for name in WEIGHTS]
         if all(weight is not None for weight in weights) and not any(w > 0 for w in weights):
             raise forms.ValidationError("Give at least one component a weight above 0.")

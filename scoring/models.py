@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -14,6 +17,47 @@ from workspaces.models import WorkspaceOwned
 # --- The scoring model --------------------------------------------------------------------
 
 _DEFAULTS = engine.ModelParameters()
+
+_WEIGHT = (0, 100, "Enter a weight between 0 and 100.")
+_FIGURE = (0, 100, "Enter a figure between 0 and 100.")
+# Every numeric parameter's range, checked by the page, the admin and the service alike.
+# Weights are relative shares, so 0–100 loses nothing; what the bounds buy is that every
+# figure the engine derives from them stays finite (a weight of 1e308 made scores infinite,
+# which PostgreSQL's JSON refuses, and stopped every sweep).
+PARAMETER_BOUNDS: dict[str, tuple[float, float, str]] = {
+    "weight_adkar": _WEIGHT,
+    "weight_leadership": _WEIGHT,
+    "weight_sentiment": _WEIGHT,
+    "weight_usage": _WEIGHT,
+    "ready_threshold": _FIGURE,
+    "at_risk_threshold": _FIGURE,
+    "forced_adoption_usage_min": _FIGURE,
+    "forced_adoption_sentiment_max": _FIGURE,
+    "leadership_gap_min": _FIGURE,
+    "say_do_usage_max": _FIGURE,
+    "say_do_element_min": (1, 5, "Enter a mean answer between 1 and 5."),
+    "low_confidence_min_responses": (
+        0,
+        10_000,
+        "Enter a number of responses between 0 and 10,000.",
+    ),
+    "low_confidence_min_rate": (0, 100, "Enter a response rate between 0 and 100 %."),
+    "min_group_size": (1, 1_000, "Enter a minimum group size between 1 and 1,000."),
+}
+
+
+def parameter_errors(values: dict[str, object]) -> dict[str, str]:
+    """Return a message per parameter in `values` that is not a finite number within bounds."""
+    errors = {}
+    for name, (lowest, highest, message) in PARAMETER_BOUNDS.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            errors[name] = "Enter a number."
+        elif not lowest <= value <= highest:
+            errors[name] = message
+    return errors
 
 
 class ScoringModel(WorkspaceOwned):
@@ -134,6 +178,11 @@ class ScoringModel(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"Scoring model v{self.version}"
+
+    def clean(self) -> None:
+        errors = parameter_errors({name: getattr(self, name) for name in PARAMETER_BOUNDS})
+        if errors:
+            raise ValidationError(errors)
 
     def parameters(self) -> engine.ModelParameters:
         """Return this version as the engine's model parameters."""

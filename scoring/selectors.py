@@ -131,6 +131,7 @@ def project_score(*, project: Project) -> dict[str, object]:
         "groups": engine.shown_groups(latest.breakdown) if latest else {},
         "history": history,
         "needs_recalculation": project.needs_recalculation,
+        "recalculation_error": project.recalculation_error,
     }
 
 
@@ -145,7 +146,7 @@ def latest_snapshots_for_projects(project_ids: Sequence[int]) -> dict[int, Score
     return {snapshot.project_id: snapshot for snapshot in snapshots}
 
 
-# The two readers below answer readiness's confidentiality hooks (registered in apps.py).
+# Answers readiness's `responses_shown` hook (registered in apps.py).
 
 
 def responses_shown(assessment_id: int) -> int:
@@ -154,14 +155,3 @@ def responses_shown(assessment_id: int) -> int:
         shown=Max("responses")
     )["shown"]
     return shown or 0
-
-
-def min_group_size(workspace_id: int) -> int:
-    """Return the workspace's minimum group size (the default before any model is saved)."""
-    current = (
-        ScoringModel.objects.filter(workspace_id=workspace_id)
-        .order_by("-version")
-        .values_list("min_group_size", flat=True)
-        .first()
-    )
-    return current or engine.ModelParameters().min_group_size

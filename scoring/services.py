@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
@@ -73,6 +73,17 @@ def scoring_model_revise(
     return revised
 
 
+def min_group_size(workspace_id: int) -> int:
+    """Return the minimum group size of the workspace's model in force (the default if none)."""
+    size = (
+        ScoringModel.objects.filter(workspace_id=workspace_id)
+        .order_by("-version")
+        .values_list("min_group_size", flat=True)
+        .first()
+    )
+    return size if size is not None else engine.ModelParameters().min_group_size
+
+
 # --- Recalculation ------------------------------------------------------------------------
 
 
@@ -129,13 +140,17 @@ def _recalculate_batch(
         ids, models=models, assessment_overrides=assessment_overrides
     )
     previous = evidence.latest_fingerprints(ids)
-    snapshots = []
+    snapshots, failed = [], {}
     for project_id in ids:
         item = inputs_by_project[project_id]
         if previous.get(project_id) == item.fingerprint:
             continue
-        result = engine.calculate(item.inputs)
         model = models[item.workspace_id]
+        try:
+            result = engine.calculate(item.inputs)
+        except Exception as error:  # one project's data never stops the others' scores
+            failed[project_id] = _failure(project_id, error)
+            continue
         snapshots.append(
             ScoreSnapshot(
                 workspace_id=item.workspace_id,
@@ -153,11 +168,52 @@ def _recalculate_batch(
                 created_at=now,
             )
         )
+    stored = _store_snapshots(snapshots, failed)
+    Project.objects.filter(pk__in=ids).exclude(pk__in=failed).update(
+        needs_recalculation=False, recalculation_error=""
+    )
+    for project_id, message in failed.items():
+        # Marked failed rather than dirty: retrying every minute would fail the same way until
+        # the scoring model changes, and saving a model marks its projects again.
+        Project.objects.filter(pk=project_id).update(
+            needs_recalculation=False, recalculation_error=message
+        )
+    return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
+
+
+def _failure(project_id: int, error: Exception) -> str:
+    logger.error(
+        "The score of project %s could not be recalculated (%s: %s); the other projects carry on.",
+        project_id,
+        type(error).__name__,
+        error,
+        exc_info=not isinstance(error, engine.InvalidInput),
+    )
+    if isinstance(error, engine.InvalidInput):
+        return f"{error}"[:500]
+    return "an unexpected error occurred (see the server log)."
+
+
+def _store_snapshots(snapshots: list[ScoreSnapshot], failed: dict[int, str]) -> list[ScoreSnapshot]:
+    """Insert the snapshots at once; if the database refuses the batch, insert each in its own
+    savepoint so that one refused row fails only its project (added to `failed`)."""
     # The values come from the engine, not from user input, and the database constraints guard
     # them; full_clean() would cost queries per row and make a sweep's query count grow.
-    ScoreSnapshot.objects.bulk_create(snapshots)
-    Project.objects.filter(pk__in=ids).update(needs_recalculation=False)
-    return RecalculationSummary(calculated=len(ids), stored=tuple(snapshots))
+    try:
+        with transaction.atomic():
+            return ScoreSnapshot.objects.bulk_create(snapshots)
+    except (DataError, IntegrityError):
+        pass
+    stored = []
+    for snapshot in snapshots:
+        try:
+            with transaction.atomic():
+                ScoreSnapshot.objects.bulk_create([snapshot])
+        except (DataError, IntegrityError) as error:
+            failed[snapshot.project_id] = _failure(snapshot.project_id, error)
+        else:
+            stored.append(snapshot)
+    return stored
 
 
 def project_recalculate(*, project_id: int) -> ScoreSnapshot | None:

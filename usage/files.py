@@ -75,6 +75,33 @@ LINE_TOO_LONG = (
     "Line {line} is longer than a million characters, which no usage row is. Check that the "
     "file is a table with one row per line, then upload it again."
 )
+# No usage export has more columns than this; a header with more would only make a mapping
+# page of megabytes (a 700 KB file can name 100,000 columns).
+MAX_COLUMNS = 200
+TOO_MANY_COLUMNS = (
+    "The header has {count:,} columns; a usage file has at most {limit}. Keep the date, user, "
+    "feature, count (and account) columns, delete the others and upload the file again."
+)
+# A preview reads the header and a few rows, never more than this many characters of the file.
+PREVIEW_MAX_CHARS = 4 * 1024 * 1024
+# An XLSX is a zip archive: these bound what opening it may expand to (checked from its
+# directory before openpyxl reads anything; zipfile stops at the declared sizes). The shared
+# strings are what openpyxl holds in memory whole, even in read-only mode.
+XLSX_MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+XLSX_MAX_SHARED_STRINGS_BYTES = 128 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM_BYTES = 1024 * 1024
+XLSX_TOO_LARGE = (
+    "The workbook expands to more than a usage file ever holds (it may be a “zip bomb”). "
+    "Export the sheet as CSV UTF-8 and upload that instead."
+)
+# csv's default cell limit; the limit is process-wide (the loader raises it), so the preview
+# checks its cells itself: no header or usage cell comes near it.
+MAX_PREVIEW_CELL_CHARS = 131_072
+CELL_TOO_LONG = (
+    "Line {line} has a cell longer than 131,072 characters, or a quote never closed, which no "
+    "usage row has. Check the delimiter and the quotes, then upload the file again."
+)
 BAD_QUOTES = (
     "Line {line} has a quote out of place or never closed. A cell with a quote starts and "
     'ends with one, and a quote inside it is written twice (""). Correct it and upload the '
@@ -520,7 +547,7 @@ def csv_blocks(reader: CheckedReader, delimiter: str, width: int) -> Iterator[Ro
             rows, lines, next_line = _csv_module_rows(text, delimiter, width, line)
         except _QuoteOpenAtEnd:
             if len(text) > MAX_QUOTED_CHARS:
-                raise FileRefused.single(BAD_QUOTES.format(line=line), line=line) from None
+                raise FileRefused.single(CELL_TOO_LONG.format(line=line), line=line) from None
             pending = text  # a quoted cell goes on in the next piece
             continue
         pending = ""
@@ -633,10 +660,32 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def check_xlsx_archive(raw: IO[bytes]) -> None:
+    """Refuse a workbook whose members expand too far, from the zip directory alone."""
+    try:
+        with zipfile.ZipFile(raw) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused.single(XLSX_UNREADABLE) from None
+    finally:
+        raw.seek(0)
+    total = sum(member.file_size for member in members)
+    for member in members:
+        expands = member.file_size > XLSX_RATIO_FROM_BYTES and (
+            member.file_size > XLSX_MAX_RATIO * max(member.compress_size, 1)
+        )
+        shared = member.filename.lower().endswith("sharedstrings.xml")
+        if expands or (shared and member.file_size > XLSX_MAX_SHARED_STRINGS_BYTES):
+            raise FileRefused.single(XLSX_TOO_LARGE)
+    if total > XLSX_MAX_UNCOMPRESSED_BYTES:
+        raise FileRefused.single(XLSX_TOO_LARGE)
+
+
 def xlsx_rows(raw: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
     """Yield (row number, cell texts) of a workbook's only sheet, skipping empty rows."""
     from openpyxl import load_workbook
 
+    check_xlsx_archive(raw)
     try:
         workbook = load_workbook(raw, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -677,15 +726,27 @@ def read_shape(open_file: Callable[[], IO[bytes]], name: str, preview_rows: int 
         else:
             reader = CheckedReader(raw)
             text = io.TextIOWrapper(io.BufferedReader(reader), encoding="utf-8", newline="")
-            header_line = text.readline()
+            lines = _bounded_lines(text, PREVIEW_MAX_CHARS)
+            header_line = next(lines, "")
             if not header_line:
                 raise FileRefused.single(EMPTY_FILE)
             delimiter = detect_delimiter(header_line)
-            records = csv.reader(_chain_first(header_line, text), delimiter=delimiter)
-            names = next(records, [])
-            preview = [row for row in _take(records, preview_rows)]
+            records = csv.reader(_chain_first(header_line, lines), delimiter=delimiter)
+            try:
+                names = next(records, [])
+                preview = [row for row in _take(records, preview_rows)]
+                for number, row in enumerate([names, *preview], 1):
+                    if any(len(cell) > MAX_PREVIEW_CELL_CHARS for cell in row):
+                        raise FileRefused.single(CELL_TOO_LONG.format(line=number), line=number)
+            except csv.Error:
+                # csv's cell limit (131,072 characters unless raised): a broken quote that
+                # swallows the file, or a cell no usage row has.
+                line = records.line_num
+                raise FileRefused.single(CELL_TOO_LONG.format(line=line), line=line) from None
     if not any(name.strip(STRIP_CHARS) for name in names):
         raise FileRefused.single(NO_HEADER)
+    if len(names) > MAX_COLUMNS:
+        raise FileRefused.single(TOO_MANY_COLUMNS.format(count=len(names), limit=MAX_COLUMNS))
     header = normalize_header(names)
     return FileShape(kind=kind, header=header, delimiter=delimiter, preview=preview)
 
@@ -698,6 +759,22 @@ def _take(iterator: Iterator[Any], count: int) -> Iterator[Any]:
         yield item
 
 
-def _chain_first(first: str, rest: IO[str]) -> Iterator[str]:
+def _bounded_lines(text: IO[str], budget: int) -> Iterator[str]:
+    """Yield the lines of `text` until `budget` characters were read (a preview needs a few
+    rows, never the whole file), refusing a line longer than MAX_LINE_CHARS unread."""
+    used = 0
+    number = 0
+    while used < budget:
+        line = text.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise FileRefused.single(LINE_TOO_LONG.format(line=number), line=number)
+        used += len(line)
+        yield line
+
+
+def _chain_first(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield first
     yield from rest

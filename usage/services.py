@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
@@ -43,6 +43,15 @@ NOT_STARTED = "This upload was never imported. Cancel it from its page to discar
 STILL_RUNNING = (
     "This import is still running. Wait until it has finished (this page shows when), then "
     "delete it."
+)
+STALLED = (
+    "The import stopped without finishing (its worker was stopped or lost), and nothing was "
+    "imported. Upload the file again."
+)
+CANCELLED = "You cancelled the import before it finished, and nothing was imported."
+RUNNING_NOW = (
+    "This import is being loaded right now and cannot be cancelled: it finishes, or fails "
+    "with its reasons, by itself."
 )
 CHOOSE_COLUMN = "Choose the file's column that holds the {column}: it is required."
 SAME_COLUMN_TWICE = "Choose a different file column for each of date, user, feature, count."
@@ -282,6 +291,67 @@ def usage_imports_requeue(*, older_than: datetime.timedelta = REQUEUE_AFTER) -> 
     for usage_import_id in ids:
         _publish_import(usage_import_id)
     return len(ids)
+
+
+def usage_imports_fail_stalled(*, older_than: datetime.timedelta | None = None) -> int:
+    """Fail the imports that started processing a while ago and whose worker is gone.
+
+    A live worker holds its import's row locked for the whole load (its transaction is open
+    until the rows are stored), so a row in "processing" that nobody holds has no worker: it
+    was killed or lost with its machine, and its uncommitted rows with it. Such an import is
+    failed with a message, which lets its page delete it and the same file be uploaded again.
+    Return how many were failed.
+    """
+    if older_than is None:
+        older_than = datetime.timedelta(minutes=settings.USAGE_IMPORT_STALL_MINUTES)
+    candidates = list(
+        UsageImport.objects.filter(
+            state=UsageImportState.PROCESSING, started_at__lt=timezone.now() - older_than
+        ).values_list("pk", flat=True)
+    )
+    failed = 0
+    for usage_import_id in candidates:
+        with transaction.atomic():
+            stalled = (
+                UsageImport.objects.select_for_update(skip_locked=True)
+                .filter(pk=usage_import_id, state=UsageImportState.PROCESSING)
+                .first()
+            )
+            if stalled is None:  # its worker is alive (the row is locked), or it finished
+                continue
+            logger.warning("Usage import %s stalled in processing; failing it.", usage_import_id)
+            _fail_with(stalled, STALLED)
+            failed += 1
+    return failed
+
+
+def usage_import_cancel(*, usage_import: UsageImport) -> UsageImport:
+    """Cancel a queued or stalled import: it fails with nothing imported (safe to repeat).
+
+    An import that a worker is loading right now cannot be cancelled (its row is locked).
+    """
+    try:
+        with transaction.atomic():
+            locked = UsageImport.objects.select_for_update(nowait=True).get(pk=usage_import.pk)
+            if locked.is_finished:
+                return locked
+            if locked.awaiting_confirmation:
+                raise ValidationError(NOT_STARTED)
+            _fail_with(locked, CANCELLED)
+            return locked
+    except OperationalError:  # the row is locked: a worker is loading it
+        raise ValidationError(RUNNING_NOW) from None
+
+
+def _fail_with(usage_import: UsageImport, message: str) -> None:
+    usage_import.state = UsageImportState.FAILED
+    usage_import.errors = [uf.RowError(None, "", message).as_dict()]
+    usage_import.error_count = 1
+    usage_import.imported_rows = 0
+    usage_import.finished_at = timezone.now()
+    _drop_file(usage_import)
+    usage_import.save()
+    cache.delete(uf.progress_cache_key(usage_import.pk))
 
 
 def _own_account_column(header: list[str], mapping: Mapping[str, int | None]) -> int | None:

@@ -28,3 +28,9 @@ def requeue_stalled_usage_imports() -> int:
     """Queue again imports confirmed over ten minutes ago that no worker started; return how
     many."""
     return services.usage_imports_requeue()
+
+
+@shared_task(acks_late=True)
+def fail_stalled_usage_imports() -> int:
+    """Fail imports left in "processing" by a worker that died; return how many."""
+    return services.usage_imports_fail_stalled()

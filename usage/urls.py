@@ -26,6 +26,11 @@ urlpatterns = [
         name="usage_import_discard",
     ),
     path(
+        "usage/imports/<int:import_id>/cancel/",
+        views.usage_import_cancel,
+        name="usage_import_cancel",
+    ),
+    path(
         "usage/imports/<int:import_id>/delete/",
         views.usage_import_delete,
         name="usage_import_delete",

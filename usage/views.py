@@ -148,6 +148,19 @@ def usage_import_discard(request: HttpRequest, import_id: int) -> HttpResponse:
 
 
 @workspace_view(Action.IMPORT_USAGE)
+@require_POST
+def usage_import_cancel(request: HttpRequest, import_id: int) -> HttpResponse:
+    usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)
+    try:
+        services.usage_import_cancel(usage_import=usage_import)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The import “{usage_import.file_name}” was cancelled.")
+    return redirect("usage:usage_import_detail", import_id=usage_import.pk)
+
+
+@workspace_view(Action.IMPORT_USAGE)
 def usage_import_delete(request: HttpRequest, import_id: int) -> HttpResponse:
     """Confirm (GET) and delete (POST) a finished import with its usage rows."""
     usage_import = selectors.usage_import_get(workspace=request.workspace, import_id=import_id)

@@ -26,7 +26,9 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 class MemberAddForm(forms.Form):
     username = forms.CharField(
-        label="Username or e-mail", help_text="The person must already have an account."
+        max_length=254,
+        label="Username or e-mail",
+        help_text="The person must already have an account.",
     )
     role = forms.ChoiceField(choices=Role.choices)
 

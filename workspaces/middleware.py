@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from workspaces.models import Membership
 
@@ -36,3 +38,50 @@ class CurrentWorkspaceMiddleware:
         request.membership = membership
         request.workspace = membership.workspace if membership else None
         return self.get_response(request)
+
+
+NUL_IN_INPUT = (
+    "What you sent holds a NUL character (\\0), which no text ever has — it usually comes "
+    "from pasting binary data. Go back, remove it and send the form again."
+)
+
+
+class RefuseNulCharactersMiddleware:
+    """Answer 400 with a clear page to any query or form field holding a NUL character.
+
+    PostgreSQL cannot store NUL in text, and views that read a field without a Django form
+    (the survey's answers, the workspace switch) would fail on it with a 500. One check here
+    covers every page; forms refuse other bad input field by field.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+            return render(request, "400_input.html", {"message": NUL_IN_INPUT}, status=400)
+        return self.get_response(request)
+
+
+def _holds_nul(data: object) -> bool:
+    return any(
+        "\0" in key or any("\0" in value for value in values) for key, values in data.lists()
+    )
+
+
+class PrivatePagesMiddleware:
+    """Mark every page served to a signed-in user `Cache-Control: private, no-store`.
+
+    Such pages show a workspace's data: no shared proxy may keep them, and the browser must
+    not show them again from its cache after signing out.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

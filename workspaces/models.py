@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from workspaces.validators import validate_single_line_text
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "Admin"
@@ -17,7 +19,7 @@ class Role(models.TextChoices):
 class Workspace(models.Model):
     """A tenant: one software vendor or consultancy using AdoptReady."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_single_line_text])
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -6,10 +6,12 @@ Celery tasks run in-process and e-mail printed to the console.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
     # Our apps, bottom layer first: each imports only from the ones above it in this list.
     "workspaces",
     "readiness",
@@ -54,6 +57,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "workspaces.middleware.CurrentWorkspaceMiddleware",
+    "workspaces.middleware.RefuseNulCharactersMiddleware",
+    "workspaces.middleware.PrivatePagesMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -97,9 +105,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a sign-in (the app's or the admin's) after too many failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Sign-in and password-reset throttling --------------------------------------------------
+
+# Five wrong passwords for one username from one address lock that pair out for 15 minutes
+# (per pair, so that nobody can lock a colleague out from elsewhere); a right password resets
+# the count. Failures are kept in the database, so the lock holds with Redis down.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "workspaces.net.client_address"
+AXES_VERBOSE = False
+# Password-reset e-mails asked for from one address / for one e-mail address, per window.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = 10
+PASSWORD_RESET_LIMIT_PER_EMAIL = 3
+PASSWORD_RESET_WINDOW = 60 * 60
+
+# --- Admin ---------------------------------------------------------------------------------
+
+# The Django admin's path; empty turns the admin off (production's default).
+ADMIN_URL = env("ADMIN_URL", default="admin/")
+
+# --- Content-Security-Policy ---------------------------------------------------------------
+
+# No inline script anywhere (behaviours live in static/js/); style attributes stay allowed
+# for the progress bars' widths.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Internationalization ------------------------------------------------------------------
 
@@ -136,10 +190,25 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # --- Cache ---------------------------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+
+
+def redis_cache_settings(url: str) -> dict:
+    """Return the cache settings for Redis at `url`.
+
+    Fail-open: with Redis unreachable every cache call is logged and answered as a miss, so no
+    page fails and no response is lost; the short timeouts bound the wait per call.
+    """
+    return {
+        "default": {
+            "BACKEND": "workspaces.cache.FailOpenRedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_cache_settings(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -160,7 +229,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # With the broker down, publishing gives up within about two seconds instead of blocking the
 # request for long: the project stays marked and the sweep below catches up.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Tasks are acknowledged late: Redis hands an unacknowledged task to another worker after
+# `visibility_timeout`. It must outlast the longest task time limit (the nightly
+# recalculation's 55 minutes) plus the longest countdown, or a task still running would run
+# twice at once; a test checks it against every registered task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 2 * 60 * 60,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
@@ -183,6 +260,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
     "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
+    "fail-stalled-usage-imports": {
+        "task": "usage.tasks.fail_stalled_usage_imports",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "requeue-stalled-usage-imports": {
         "task": "usage.tasks.requeue_stalled_usage_imports",
         "schedule": 5 * 60,
@@ -202,6 +284,11 @@ SCORING_COALESCE_GRACE_SECONDS = 60
 # A client that asks for this many unknown survey links within the window gets 429 pages.
 SURVEY_UNKNOWN_LINK_LIMIT = env.int("SURVEY_UNKNOWN_LINK_LIMIT", default=20)
 SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 60)
+# How many proxies in front of the app append to X-Forwarded-For (1 behind the documented TLS
+# proxy): the client address the limit counts is the one the outermost trusted proxy saw.
+# 0 counts REMOTE_ADDR; never set it higher than the real number of proxies, or clients could
+# choose their own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Logging -------------------------------------------------------------------------------
 
@@ -242,3 +329,7 @@ USAGE_PSEUDONYM_KEY = env("USAGE_PSEUDONYM_KEY", default="")
 USAGE_IMPORT_MAX_BYTES = env.int("USAGE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 # An upload whose columns nobody confirms is discarded, file and all, after this many hours.
 USAGE_UPLOAD_EXPIRY_HOURS = env.int("USAGE_UPLOAD_EXPIRY_HOURS", default=24)
+# An import "processing" for this long whose worker is gone (its row is not locked) is failed
+# by the periodic task. Longer than the task time limit (CELERY_TASK_TIME_LIMIT, 15 minutes),
+# after which a hung worker is killed.
+USAGE_IMPORT_STALL_MINUTES = env.int("USAGE_IMPORT_STALL_MINUTES", default=20)

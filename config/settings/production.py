@@ -41,3 +41,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+
+# The admin is off unless ADMIN_URL names a path (pick one that is not guessed easily).
+ADMIN_URL = env("ADMIN_URL", default="")

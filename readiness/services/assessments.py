@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +19,8 @@ from readiness.models import (
     SurveyTemplate,
 )
 from readiness.services._common import _now, _save
+
+logger = logging.getLogger(__name__)
 
 # --- Assessments --------------------------------------------------------------------------
 
@@ -150,3 +154,21 @@ def survey_state(*, assessment: Assessment, today: datetime.date | None = None) 
     if assessment.closes_on is not None and assessment.closes_on < today:
         return "closed"
     return "open"
+
+
+def assessment_send_recorded(
+    send: Callable[..., int], *, assessment_id: int, **arguments: Any
+) -> int:
+    """Run `send(assessment_id=…, **arguments)`; record a failure on the assessment and
+    return 0 instead of raising, so one assessment never stops the others' e-mails."""
+    try:
+        count = send(assessment_id=assessment_id, **arguments)
+    except Exception as error:  # the next assessment's e-mails must still go out
+        logger.exception("Sending the e-mails of assessment %s failed.", assessment_id)
+        Assessment.objects.filter(pk=assessment_id).update(
+            send_error=f"The last sending run failed ({type(error).__name__}); nothing was "
+            "marked as sent. Check the mail settings, then send again."
+        )
+        return 0
+    Assessment.objects.filter(pk=assessment_id).exclude(send_error="").update(send_error="")
+    return count

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Mapping, Sequence
+from smtplib import SMTPException
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
@@ -17,8 +19,10 @@ from django.urls import reverse
 from readiness import csv_io
 from readiness.models import Assessment, AssessmentState, Invitation, RespondentRole
 from readiness.services._common import _now, _save
-from readiness.services.assessments import _locked_assessment
+from readiness.services.assessments import _locked_assessment, assessment_send_recorded
 from readiness.survey import tokens
+
+logger = logging.getLogger(__name__)
 
 # --- Invitations --------------------------------------------------------------------------
 
@@ -200,9 +204,48 @@ def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAltern
     return message
 
 
-def _send(messages: list[EmailMultiAlternatives], connection: Any) -> None:
-    if messages:
-        (connection or get_connection()).send_messages(messages)
+def _send_each(
+    invitations: list[Invitation], *, reminder: bool, connection: Any
+) -> tuple[list[int], dict[int, str]]:
+    """E-mail each invitation on its own; return the ids sent and why each other one failed.
+
+    One bad address or header fails only its own e-mail. A connection that cannot be opened
+    at all raises, and the caller records it on the assessment.
+    """
+    connection = connection or get_connection()
+    sent: list[int] = []
+    failed: dict[int, str] = {}
+    if not invitations:
+        return sent, failed
+    connection.open()
+    try:
+        for invitation in invitations:
+            try:
+                connection.send_messages([_survey_email(invitation, reminder=reminder)])
+            except (BadHeaderError, SMTPException, OSError, ValueError) as error:
+                failed[invitation.pk] = _send_failure(error)
+                logger.warning(
+                    "The e-mail to invitation %s could not be sent (%s).",
+                    invitation.pk,
+                    type(error).__name__,
+                )
+            else:
+                sent.append(invitation.pk)
+    finally:
+        connection.close()
+    return sent, failed
+
+
+def _send_failure(error: BaseException) -> str:
+    """Return what the assessment page shows about a failed e-mail (no server internals)."""
+    if isinstance(error, BadHeaderError | ValueError):
+        return "Not sent: a name in the e-mail holds a line break or another control character."
+    return f"Not sent: the mail server refused it ({type(error).__name__})."
+
+
+def _record_failures(failed: dict[int, str]) -> None:
+    for invitation_id, message in failed.items():
+        Invitation.objects.filter(pk=invitation_id).update(send_error=message)
 
 
 def invitations_send(
@@ -232,9 +275,10 @@ def invitations_send(
         if not resend:
             due = due.filter(sent_at__isnull=True)
         invitations = list(due.select_related("assessment__project__account"))
-        _send([_survey_email(inv, reminder=False) for inv in invitations], connection)
-        Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(sent_at=now)
-    return len(invitations)
+        sent, failed = _send_each(invitations, reminder=False, connection=connection)
+        Invitation.objects.filter(pk__in=sent).update(sent_at=now, send_error="")
+        _record_failures(failed)
+    return len(sent)
 
 
 def invitations_due_reminder(
@@ -267,14 +311,17 @@ def reminders_send(
             .select_for_update(of=("self",))
             .select_related("assessment__project__account")
         )
-        _send([_survey_email(inv, reminder=True) for inv in invitations], connection)
-        Invitation.objects.filter(pk__in=[inv.pk for inv in invitations]).update(
-            reminder_count=F("reminder_count") + 1, last_reminded_at=now
+        sent, failed = _send_each(invitations, reminder=True, connection=connection)
+        Invitation.objects.filter(pk__in=sent).update(
+            reminder_count=F("reminder_count") + 1, last_reminded_at=now, send_error=""
         )
-    return len(invitations)
+        _record_failures(failed)
+    return len(sent)
 
 
 def reminders_send_due(*, now: datetime.datetime | None = None) -> int:
     """Send the due reminders of every open assessment; return how many were sent."""
     open_ids = Assessment.objects.filter(state=AssessmentState.OPEN).values_list("pk", flat=True)
-    return sum(reminders_send(assessment_id=pk, now=now) for pk in list(open_ids))
+    return sum(
+        assessment_send_recorded(reminders_send, assessment_id=pk, now=now) for pk in list(open_ids)
+    )

@@ -202,12 +202,15 @@ def responses_import(
     if assessment.state == AssessmentState.DRAFT:
         raise ValidationError("Open the assessment before importing responses.")
     items = {item.code: item for item in assessment.template.items.all()}
-    parsed = csv_io.read_responses(
-        text,
-        item_codes=items,
-        clean=lambda code, raw: answer_clean(item=items[code], raw=raw),
-        role_of=role_value,
-    )
+    try:
+        parsed = csv_io.read_responses(
+            text,
+            item_codes=items,
+            clean=lambda code, raw: answer_clean(item=items[code], raw=raw),
+            role_of=role_value,
+        )
+    except ValueError as error:  # an unreadable file: NUL byte, oversized cell, broken quote
+        raise ValidationError(str(error)) from None
     if not parsed.header:
         raise ValidationError(csv_io.shown_problems(parsed.problems))
     invitations = {inv.email: inv for inv in assessment.invitations.all()}

@@ -1,4 +1,10 @@
-"""A small cache-based limit on survey link look-ups per client address (SPEC §9)."""
+"""A cache-based limit on unknown survey links per client address (SPEC §9).
+
+Only misses count, and only misses are refused: a valid link always opens, however many
+unknown links its client (or the proxy it shares with every respondent) asked for before.
+Guessing stays pointless — tokens carry 256 bits — and a client that keeps guessing gets 429
+pages instead of 404s for its unknown links.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from workspaces.net import client_address
+
 
 def _key(request: HttpRequest) -> str:
-    # REMOTE_ADDR is the proxy's address behind a proxy; see README "Survey links".
-    return f"survey-miss:{request.META.get('REMOTE_ADDR', '')}"
+    return f"survey-miss:{client_address(request)}"
 
 
 def is_blocked(request: HttpRequest) -> bool:
     """Return whether this client has looked up too many unknown links recently."""
-    return cache.get(_key(request), 0) >= settings.SURVEY_UNKNOWN_LINK_LIMIT
+    return (cache.get(_key(request)) or 0) >= settings.SURVEY_UNKNOWN_LINK_LIMIT
 
 
 def record_miss(request: HttpRequest) -> None:

@@ -75,16 +75,18 @@ def survey_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """Resolve the link's token to an invitation, or answer with the right page.
 
     Unknown or tampered tokens get the same 404 page whatever exists, and count towards the
-    client's rate limit; a submitted, closed or not yet open survey gets its own page.
+    client's rate limit (429 once it is reached, for unknown tokens only); a submitted, closed or not yet open survey gets its own page.
     """
 
     @never_cache
     @wraps(view)
     def wrapped(request: HttpRequest, token: str, *args: object, **kwargs: object) -> HttpResponse:
-        if ratelimit.is_blocked(request):
-            return _page(request, "rate_limited", {}, status=429)
         invitation = selectors.invitation_by_token(token=token)
         if invitation is None:
+            # Only misses count and only misses are refused: a valid link always opens, even
+            # from behind a proxy that a guessing client shares with real respondents.
+            if ratelimit.is_blocked(request):
+                return _page(request, "rate_limited", {}, status=429)
             ratelimit.record_miss(request)
             return _page(request, "unknown", {}, status=404)
         context = {"invitation": invitation, "token": token, **_about(invitation)}

@@ -329,6 +329,12 @@ def test_a_submission_to_the_project_goes_through_while_invitations_are_being_se
     sending, finish = Event(), Event()
 
     class SlowMailServer:
+        def open(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
         def send_messages(self, messages: list) -> int:
             sending.set()
             finish.wait(timeout=10)

@@ -186,7 +186,8 @@ class TestSeedDemo:
 
     def test_demo_logins_work(self, client) -> None:
         call_command("seed_demo", stdout=open(os.devnull, "w"))
-        assert client.login(username="csm", password="csm-demo")
+        signed_in = client.post(reverse("login"), {"username": "csm", "password": "csm-demo"})
+        assert signed_in.status_code == 302
         assert client.get(reverse("readiness:project_list")).status_code == 200
 
 

@@ -125,10 +125,10 @@ class TestSurveyPages:
         settings.SURVEY_UNKNOWN_LINK_LIMIT = 3
         for attempt in range(3):
             assert client.get(f"/s/guess{attempt}/").status_code == 404
-        blocked = client.get(link(invitation))
+        blocked = client.get("/s/guess3/")
         assert blocked.status_code == 429
         assert "Too many attempts" in blocked.content.decode()
-        assert Client(REMOTE_ADDR="10.0.0.9").get(link(invitation)).status_code == 200
+        assert Client(REMOTE_ADDR="10.0.0.9").get("/s/guess4/").status_code == 404
 
     def test_survey_pages_keep_the_token_out_of_referrers_and_caches(self, client, invitation):
         response = client.get(link(invitation))
@@ -179,8 +179,9 @@ class TestAssessmentPage:
         assert 'data-rate="all">33.3 %' in html
         assert 'data-rate="leadership">100.0 %' in html
         assert 'data-rate="end_users">0.0 %' in html
-        # The concern is in the report once enough people answered, never beside a name here.
-        assert "Budget cuts" not in html and "Submitted" in html
+        assert "Submitted" in html
+        # One submission is below the minimum group size: its concern would be attributable.
+        assert "Budget cuts" not in html and 'fw-normal">(1)</span>' not in html
 
     def test_the_page_runs_a_fixed_number_of_queries(
         self, consultant_client, workspace, django_assert_max_num_queries

@@ -434,3 +434,35 @@ def test_multiplying_all_weights_by_a_constant_changes_nothing(
     else:
         assert times.score == pytest.approx(base.score, abs=1e-6)
         assert times.band == base.band or abs(base.score - 50) < 1e-6 or abs(base.score - 70) < 1e-6
+
+
+class TestNonFiniteFigures:
+    @pytest.mark.parametrize(
+        "weights",
+        [
+            {"adkar": 1e308, "leadership": 25.0, "sentiment": 15.0, "usage": 1e308},
+            {"adkar": float("inf"), "leadership": 25.0, "sentiment": 15.0, "usage": 20.0},
+            {"adkar": float("nan"), "leadership": 25.0, "sentiment": 15.0, "usage": 20.0},
+        ],
+    )
+    def test_weights_that_give_no_finite_score_are_refused(self, weights) -> None:
+        inputs = ScoreInput(
+            respondents=WORKED,
+            invitations=4,
+            usage=WORKED_USAGE,
+            project_live=True,
+            model=ModelParameters(weights=weights),
+        )
+        with pytest.raises(engine.InvalidInput, match="must be a finite number"):
+            calculate(inputs)
+
+    def test_a_non_finite_threshold_is_refused(self) -> None:
+        inputs = ScoreInput(
+            respondents=WORKED,
+            invitations=4,
+            usage=WORKED_USAGE,
+            project_live=True,
+            model=ModelParameters(ready_threshold=float("nan")),
+        )
+        with pytest.raises(engine.InvalidInput, match="ready_threshold is nan"):
+            calculate(inputs)

@@ -132,6 +132,13 @@ class TestScoringModelPage:
             ({"low_confidence_min_rate": "130"}, "Enter a response rate between 0 and 100 %."),
             ({"action_desire": "  "}, "Enter a value for every field."),
             ({"weight_adkar": "lots"}, "Enter a number."),
+            ({"weight_usage": "1e308"}, "Enter a weight between 0 and 100."),
+            ({"weight_usage": "inf"}, "Enter a number."),
+            ({"min_group_size": "1000000000"}, "Enter a minimum group size between 1 and 1,000."),
+            (
+                {"low_confidence_min_responses": "99999999"},
+                "Enter a number of responses between 0 and 10,000.",
+            ),
         ],
     )
     def test_bad_input_is_refused_with_a_clear_message(

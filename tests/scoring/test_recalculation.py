@@ -167,6 +167,25 @@ class TestScoringModelChanges:
         ]
         assert ScoringModel.objects.filter(workspace=workspace).count() == 1
 
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"weight_usage": 1e308}, "Enter a weight between 0 and 100."),
+            ({"weight_usage": float("nan")}, "Enter a number."),
+            ({"min_group_size": 10**9}, "Enter a minimum group size between 1 and 1,000."),
+        ],
+    )
+    def test_out_of_bounds_parameters_are_refused_by_the_service(
+        self, workspace, fields: dict, message: str
+    ) -> None:
+        from django.core.exceptions import ValidationError
+
+        services.scoring_model_ensure(workspace=workspace)
+        with pytest.raises(ValidationError) as error:
+            services.scoring_model_revise(workspace=workspace, user=None, **fields)
+        assert message in error.value.messages
+        assert ScoringModel.objects.filter(workspace=workspace).count() == 1
+
 
 class TestCoalescing:
     def test_a_burst_of_triggers_enqueues_one_delayed_calculation(
