@@ -189,7 +189,9 @@ class TestPage:
         html = page(viewer_client, project, "?split=role")
         assert "Role × readiness" in html and 'data-segment="end_users"' in html
 
-    @pytest.mark.parametrize("query", ["?split=" + "x" * 500, "?compare=abc", "?compare=9" * 30, "?x=1"])
+    @pytest.mark.parametrize(
+        "query", ["?split=" + "x" * 500, "?compare=abc", "?compare=9" * 30, "?x=1"]
+    )
     def test_odd_input_shows_the_default(self, workspace, viewer_client, query) -> None:
         project = departments_project(workspace, {"Sales": (3, GOOD)})
         assert "Department × readiness" in page(viewer_client, project, query)
