@@ -12,6 +12,8 @@ urlpatterns = [
     path("projects/<int:project_id>/report/", views.project_report, name="project_report"),
     path("projects/<int:project_id>/report.pdf", views.project_report_pdf, name="report_pdf"),
     path("projects/<int:project_id>/heatmap/", views.project_heatmap, name="project_heatmap"),
+    path("workshops/<int:workshop_id>/", views.workshop_presenter, name="workshop_presenter"),
+    path("workshops/<int:workshop_id>/live/", views.workshop_live, name="workshop_live"),
     path(
         "projects/<int:project_id>/scores.csv",
         views.project_history_csv,

@@ -7,11 +7,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from readiness import selectors as readiness_selectors
-from reports import exports, selectors
+from readiness.survey.qr import qr_svg
+from reports import exports, selectors, workshops
 from reports.forms import PortfolioFilterForm
 from scoring import selectors as scoring_selectors
 from usage import selectors as usage_selectors
@@ -117,4 +119,47 @@ def project_history_csv(request: HttpRequest, project_id: int) -> HttpResponse:
 def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Live workshop ------------------------------------------------------------------------
+
+
+# Often enough that the room sees its answers arrive, rarely enough for 200 phones and a
+# projector on one conference Wi-Fi.
+LIVE_POLL_SECONDS = 3
+
+
+def _presenter_context(request: HttpRequest, workshop_id: int) -> dict[str, object]:
+    workshop = readiness_selectors.workshop_get(
+        workspace=request.workspace, workshop_id=workshop_id
+    )
+    return {
+        "workshop": workshop,
+        "figures": workshops.presenter_figures(workspace=request.workspace, workshop=workshop),
+        "poll_seconds": LIVE_POLL_SECONDS,
+    }
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def workshop_presenter(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    context = _presenter_context(request, workshop_id)
+    workshop = context["workshop"]
+    join_url = request.build_absolute_uri(reverse("workshop:join", args=[workshop.code]))
+    context.update(
+        {
+            "join_url": join_url,
+            "enter_url": request.build_absolute_uri(reverse("workshop:enter")),
+            "qr": qr_svg(join_url, label=f"QR code to join the workshop: {join_url}"),
+        }
+    )
+    return render(request, "reports/workshop_presenter.html", context)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def workshop_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Return the presenter's live figures alone (polled by HTMX, a fixed query count)."""
+    context = _presenter_context(request, workshop_id)
+    response = render(request, "reports/_workshop_live.html", context)
+    response["Cache-Control"] = "no-store"
     return response

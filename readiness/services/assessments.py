@@ -17,6 +17,7 @@ from readiness.models import (
     Confidentiality,
     Project,
     SurveyTemplate,
+    Workshop,
 )
 from readiness.services._common import _now, _save
 
@@ -125,7 +126,10 @@ def assessment_close(*, assessment: Assessment, now: datetime.datetime | None = 
         raise ValidationError(
             f"Only an open assessment can be closed; this one is {locked.get_state_display().lower()}."
         )
-    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": _now(now)})
+    now = _now(now)
+    # A live workshop of a closed assessment could take no answers: it ends with it.
+    Workshop.objects.filter(assessment=locked, ended_at__isnull=True).update(ended_at=now)
+    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": now})
 
 
 def assessment_close_overdue(*, now: datetime.datetime | None = None) -> int:

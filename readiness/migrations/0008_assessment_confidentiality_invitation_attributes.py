@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('readiness', '0006_names_without_control_characters_and_send_errors'),
+        ('readiness', '0007_workshops'),
     ]
 
     operations = [
