@@ -124,12 +124,24 @@ def read_rows(text: str) -> tuple[list[str], list[Row]]:
     return header, rows
 
 
+ATTRIBUTE_PREFIX = "attribute:"
+
+
+def _person_column(raw: str) -> str:
+    """Return a person column's name, or any other header as an attribute (`attribute:team`)."""
+    name = header_name(raw)
+    if name in LIST_COLUMNS:
+        return name
+    return ATTRIBUTE_PREFIX + " ".join(raw.split()).lower()
+
+
 def read_person_list(text: str) -> list[Row]:
     """Return the rows of a pasted or uploaded invitation list.
 
     A header row (name, email, role, department, language) is optional; without one the
-    columns are taken in that order. Raise ValueError with a message for the user when the
-    text cannot be read.
+    columns are taken in that order. With one, any further column (e.g. location, team) is an
+    attribute of the person, kept as `attribute:<name>` for the report's segments. Raise
+    ValueError with a message for the user when the text cannot be read.
     """
     rows: list[Row] = []
     columns: Sequence[str] = LIST_COLUMNS
@@ -139,7 +151,7 @@ def read_person_list(text: str) -> list[Row]:
             continue
         names = [header_name(cell) for cell in cells]
         if first and "email" in names and "name" in names:
-            columns = names
+            columns = [_person_column(cell) for cell in cells]
             first = False
             continue
         first = False

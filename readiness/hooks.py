@@ -59,3 +59,26 @@ def min_group_size(*, workspace_id: int) -> int:
     if not _min_group_size_providers:
         return DEFAULT_MIN_GROUP_SIZE
     return max(provider(workspace_id) for provider in _min_group_size_providers)
+
+
+# --- The responses shown ------------------------------------------------------------------
+# A round's figures cover its first submitted responses, growing by at least the minimum group
+# size (no differencing over time); the de-identified responses export covers the same ones.
+# Scoring, which stores the figures, registers the reader; without it nothing counts as shown.
+
+ResponsesShownProvider = Callable[[int], int]
+_responses_shown_providers: list[ResponsesShownProvider] = []
+
+
+def provide_responses_shown(provider: ResponsesShownProvider) -> ResponsesShownProvider:
+    """Register `provider(assessment_id)`: how many of its responses the figures have shown."""
+    if provider not in _responses_shown_providers:
+        _responses_shown_providers.append(provider)
+    return provider
+
+
+def responses_shown(*, assessment_id: int) -> int:
+    """Return how many of the assessment's responses (first submitted first) were shown."""
+    if not _responses_shown_providers:
+        return 0
+    return min(provider(assessment_id) for provider in _responses_shown_providers)

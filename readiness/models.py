@@ -188,6 +188,13 @@ class AssessmentState(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class Confidentiality(models.TextChoices):
+    # Confidential: answers are only ever shown combined; no export names a respondent.
+    CONFIDENTIAL = "confidential", "Confidential"
+    # Identified: respondents are told that their name goes with their answers.
+    IDENTIFIED = "identified", "Identified"
+
+
 class Assessment(WorkspaceOwned):
     """One survey round on a project, e.g. "Kick-off baseline"."""
 
@@ -207,6 +214,9 @@ class Assessment(WorkspaceOwned):
     email_texts = models.JSONField(default=dict, blank=True)
     max_reminders = models.PositiveSmallIntegerField(default=3)
     reminder_interval_days = models.PositiveSmallIntegerField(default=3)
+    confidentiality = models.CharField(
+        max_length=20, choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
+    )
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The last failure of a sending run for the whole assessment (the mail server refused the
@@ -333,6 +343,8 @@ class Invitation(WorkspaceOwned):
         max_length=200, validators=[validate_single_line_text], blank=True
     )
     language = models.CharField(max_length=8, choices=SURVEY_LANGUAGES, default="en")
+    # Further columns of the invitation list (e.g. location, team): attribute name → value.
+    attributes = models.JSONField(default=dict, blank=True)
     token_salt = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # After a key rotation the invitation is re-keyed; the link sent before stays valid by this.

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from readiness import hooks
@@ -158,20 +160,40 @@ def survey_draft(*, invitation: Invitation) -> Response | None:
     return Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT).first()
 
 
-def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[object]]]:
-    """Return the header and one row per submitted response: person columns, then item codes."""
+def response_export(
+    *,
+    assessment: Assessment,
+    identified: bool = False,
+    limit: int | None = None,
+    min_group_size: int = 1,
+) -> tuple[list[str], list[list[object]]]:
+    """Return the header and one row per submitted response: person columns, then item codes.
+
+    De-identified (the default): no name and no e-mail, rows in random order, only the first
+    `limit` responses submitted (those the report's figures cover), and a role, department or
+    attribute value held by fewer than `min_group_size` of the rows is left blank, so no value
+    singles a person out. `identified` writes names and e-mails, in name order, every response.
+    """
     codes = list(assessment.template.items.order_by("position").values_list("code", flat=True))
     responses = (
         Response.objects.filter(assessment=assessment, status=ResponseStatus.SUBMITTED)
         .select_related("invitation")
         .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("item")))
-        .order_by("invitation__name", "pk")
     )
+    if identified:
+        responses = responses.order_by("invitation__name", "pk")
+    else:
+        responses = responses.order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        responses = responses[: limit or 0] if limit is not None else responses
+    responses = list(responses)
+    attribute_names = sorted({name for r in responses for name in r.invitation.attributes or {}})
     rows = []
     for response in responses:
         person = response.invitation
+        attributes = person.attributes or {}
+        cells: list[object] = [person.role, person.department]
+        cells += [attributes.get(name, "") for name in attribute_names]
         by_code = {answer.item.code: answer for answer in response.answers.all()}
-        cells: list[object] = [person.name, person.email, person.role, person.department]
         for code in codes:
             answer = by_code.get(code)
             if answer is None:
@@ -182,25 +204,22 @@ def response_export(*, assessment: Assessment) -> tuple[list[str], list[list[obj
                 cells.append(answer.value)
             else:
                 cells.append(answer.text)
-        rows.append(cells)
-    return [*PERSON_COLUMNS, *codes], rows
+        rows.append([person.name, person.email, *cells] if identified else cells)
+    segment_columns = ["role", "department", *attribute_names]
+    if identified:
+        return [*PERSON_COLUMNS, *attribute_names, *codes], rows
+    _blank_small_segments(rows, len(segment_columns), min_group_size)
+    random.SystemRandom().shuffle(rows)
+    return [*segment_columns, *codes], rows
 
 
-def concern_list(*, assessment: Assessment) -> QuerySet[Answer]:
-    """Return the free-text answers of the assessment's submitted responses.
-
-    Sorted by text rather than by time or person, so that the list alone does not tell who
-    wrote what.
-    """
-    return (
-        Answer.objects.filter(
-            response__assessment=assessment,
-            response__status=ResponseStatus.SUBMITTED,
-            item__kind=ItemKind.TEXT,
-        )
-        .exclude(text="")
-        .order_by("text", "pk")
-    )
+def _blank_small_segments(rows: list[list[object]], columns: int, min_group_size: int) -> None:
+    """Blank each of the first `columns` cells whose value fewer than the minimum rows share."""
+    for column in range(columns):
+        counts = Counter(row[column] for row in rows)
+        for row in rows:
+            if counts[row[column]] < min_group_size:
+                row[column] = ""
 
 
 @dataclass(frozen=True)
@@ -213,18 +232,28 @@ class Concerns:
 
 
 def assessment_concerns(*, assessment: Assessment) -> Concerns:
-    """Return the concerns, or none below the minimum group size of submitted responses.
+    """Return the concerns of the responses the figures cover, or none below the minimum.
 
     Free text can identify its writer, and the page lists who submitted: below the minimum
-    group size neither the texts nor their number are given.
+    group size neither the texts nor their number are given. Above it, only the concerns of the
+    responses the round's figures cover (the first submitted, growing by at least the minimum
+    group size at a time): a concern never appears just after one person submitted.
     """
     minimum = hooks.min_group_size(workspace_id=assessment.workspace_id)
-    submitted = Response.objects.filter(
-        assessment=assessment, status=ResponseStatus.SUBMITTED
-    ).count()
-    if submitted < minimum:
+    covered = hooks.responses_shown(assessment_id=assessment.pk)
+    if covered < minimum:
         return Concerns(shown=False, texts=(), min_group_size=minimum)
-    texts = tuple(concern_list(assessment=assessment).values_list("text", flat=True))
+    responses = (
+        Response.objects.filter(assessment=assessment, status=ResponseStatus.SUBMITTED)
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        .values("pk")[:covered]
+    )
+    texts = tuple(
+        Answer.objects.filter(response__in=Subquery(responses), item__kind=ItemKind.TEXT)
+        .exclude(text="")
+        .order_by("text", "pk")
+        .values_list("text", flat=True)
+    )
     return Concerns(shown=True, texts=texts, min_group_size=minimum)
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
     path("assessments/<int:assessment_id>/", views.assessment_detail, name="assessment_detail"),
     path("assessments/<int:assessment_id>/edit/", views.assessment_edit, name="assessment_edit"),
     path("assessments/<int:assessment_id>/open/", views.assessment_open, name="assessment_open"),
+    path(
+        "assessments/<int:assessment_id>/confidentiality/",
+        views.assessment_confidentiality,
+        name="assessment_confidentiality",
+    ),
     path("assessments/<int:assessment_id>/close/", views.assessment_close, name="assessment_close"),
     path(
         "assessments/<int:assessment_id>/invitations/new/",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from readiness import csv_io, selectors, services, tasks
+from readiness import csv_io, hooks, selectors, services, tasks
 from readiness.forms import (
     AccountForm,
     AssessmentForm,
@@ -20,7 +20,7 @@ from readiness.forms import (
     ResponseImportForm,
     WorkshopPromptsForm,
 )
-from readiness.models import Assessment, AssessmentState
+from readiness.models import Assessment, AssessmentState, Confidentiality
 from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
 from workspaces.models import SURVEY_LANGUAGES
@@ -194,6 +194,22 @@ def _back(assessment: Assessment) -> HttpResponse:
     return redirect("readiness:assessment_detail", assessment_id=assessment.pk)
 
 
+# The promise made to respondents is the workspace's to decide: admins only.
+@workspace_view(Action.MANAGE_WORKSPACE)
+@require_POST
+def assessment_confidentiality(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    try:
+        services.assessment_set_confidentiality(
+            assessment=assessment, confidentiality=request.POST.get("confidentiality", "")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "The confidentiality of the assessment is saved.")
+    return _back(assessment)
+
+
 @workspace_view(Action.RUN_ASSESSMENTS)
 @require_POST
 def assessment_open(request: HttpRequest, assessment_id: int) -> HttpResponse:
@@ -344,12 +360,20 @@ def responses_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
     return render(request, "readiness/upload_page.html", context, status=400 if errors else 200)
 
 
-# Named, per-person answers: for those who run the assessment, not for every exporter (the
-# report and its exports are the anonymous, suppressed view).
+# Per-person answers: for those who run the assessment, not for every exporter (the report and
+# its exports are the suppressed view). Named only when respondents were told so (identified).
 @workspace_view(Action.RUN_ASSESSMENTS)
 def responses_export(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _assessment(request, assessment_id)
-    header, rows = selectors.response_export(assessment=assessment)
+    identified = request.GET.get("identified") == "1"
+    if identified and assessment.confidentiality != Confidentiality.IDENTIFIED:
+        raise PermissionDenied("This assessment is confidential: its export names no one.")
+    header, rows = selectors.response_export(
+        assessment=assessment,
+        identified=identified,
+        limit=hooks.responses_shown(assessment_id=assessment.pk),
+        min_group_size=hooks.min_group_size(workspace_id=assessment.workspace_id),
+    )
     response = HttpResponse(write_csv(header, rows), content_type="text/csv; charset=utf-8")
     filename = slugify(f"{assessment.project.name}-{assessment.name}") or "responses"
     response["Content-Disposition"] = f'attachment; filename="{filename}-responses.csv"'

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from readiness.models import Project
 from scoring import engine
-from scoring.models import ScoreSnapshot
+from scoring.selectors import RoundPoint
 from workspaces.csv import write_csv
 
 SUPPRESSED = "suppressed"
@@ -60,8 +60,11 @@ def portfolio_csv(projects: Iterable[Project]) -> str:
 HISTORY_HEADER = (
     "Calculated at",
     "Assessment",
+    "Provisional",
     "Model version",
+    "Scoring model changed",
     "Score",
+    "Change",
     "Band",
     "Responses",
     "Invitations",
@@ -78,19 +81,23 @@ HISTORY_HEADER = (
 )
 
 
-def history_csv(snapshots: Iterable[ScoreSnapshot]) -> str:
-    """Return a project's snapshots as CSV; a suppressed group's cells say "suppressed"."""
+def history_csv(points: Iterable[RoundPoint]) -> str:
+    """Return a project's rounds as CSV; a suppressed group's cells say "suppressed"."""
     rows = []
-    for snapshot in snapshots:
+    for point in points:
+        snapshot = point.snapshot
         breakdown = snapshot.breakdown or {}
         components = {c["name"]: c for c in breakdown.get("components", [])}
-        groups = breakdown.get("groups") or {}
+        groups = engine.shown_groups(breakdown)
         rows.append(
             (
                 _timestamp(snapshot.created_at),
                 snapshot.assessment.name if snapshot.assessment else "",
+                "yes" if point.provisional else "no",
                 snapshot.model_version,
+                "yes" if point.model_changed else "no",
                 snapshot.score,
+                _blank(point.change),
                 engine.BAND_LABELS.get(snapshot.band, "Not enough data"),
                 snapshot.responses,
                 (breakdown.get("confidence") or {}).get("invitations"),

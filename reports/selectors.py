@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    BooleanField,
+    Case,
     DateField,
     ExpressionWrapper,
     F,
@@ -17,15 +19,25 @@ from django.db.models import (
     QuerySet,
     Subquery,
     TextField,
+    When,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Lower
 
-from readiness.models import Answer, Dimension, ItemKind, Project, ProjectStatus, ResponseStatus
-from reports import shaping
+from readiness.models import (
+    Answer,
+    Dimension,
+    ItemKind,
+    Project,
+    ProjectStatus,
+    Response,
+    ResponseStatus,
+)
+from reports import heatmap, shaping
 from scoring import engine
+from scoring import selectors as scoring_selectors
 from scoring.models import ScoreSnapshot
-from scoring.selectors import snapshot_latest
+from scoring.selectors import RoundPoint, snapshot_latest
 from usage.metrics import usage_monthly_series
 from workspaces.models import Workspace
 
@@ -63,6 +75,13 @@ def portfolio_projects(
     "-" for descending. Unknown values are the caller's to reject; here they are ignored.
     """
     newest = _newest_snapshots()
+    # The change compares rounds: the latest snapshot of the latest round with the latest one
+    # of the round before, and only when both were scored with the same model version.
+    previous_round = (
+        ScoreSnapshot.objects.filter(project_id=OuterRef("pk"), assessment__isnull=False)
+        .exclude(assessment_id=OuterRef("latest_assessment"))
+        .order_by("-created_at", "-id")
+    )
     projects = (
         Project.objects.for_workspace(workspace)
         .select_related("account", "account__owner")
@@ -72,13 +91,33 @@ def portfolio_projects(
             latest_flags=Subquery(newest.values("flags")[:1]),
             latest_response_rate=Subquery(newest.values("response_rate")[:1]),
             latest_at=Subquery(newest.values("created_at")[:1]),
-            previous_score=Subquery(newest.values("score")[1:2]),
+            latest_assessment=Subquery(newest.values("assessment_id")[:1]),
+            latest_version=Subquery(newest.values("model_version")[:1]),
             last_usage_on=_last_usage_expression(newest),
         )
         .annotate(
-            change=ExpressionWrapper(
-                F("latest_score") - F("previous_score"), output_field=FloatField()
-            )
+            previous_score=Subquery(previous_round.values("score")[:1]),
+            previous_version=Subquery(previous_round.values("model_version")[:1]),
+        )
+        .annotate(
+            change=Case(
+                When(
+                    previous_version=F("latest_version"),
+                    then=ExpressionWrapper(
+                        F("latest_score") - F("previous_score"), output_field=FloatField()
+                    ),
+                ),
+                default=None,
+                output_field=FloatField(),
+            ),
+            model_changed=Case(
+                When(
+                    Q(previous_version__isnull=False) & ~Q(previous_version=F("latest_version")),
+                    then=True,
+                ),
+                default=False,
+                output_field=BooleanField(),
+            ),
         )
     )
     if band == NO_SCORE:
@@ -143,27 +182,33 @@ def portfolio_owners(*, workspace: Workspace) -> QuerySet:
 REPORT_HISTORY_LIMIT = 100
 
 
-def snapshot_history_full(*, project: Project) -> QuerySet[ScoreSnapshot]:
-    """Return every snapshot of the project with its breakdown, oldest first (for exports)."""
-    return (
-        ScoreSnapshot.objects.filter(workspace_id=project.workspace_id, project=project)
-        .select_related("assessment")
-        .order_by("created_at", "id")
-    )
+def snapshot_history_full(*, project: Project) -> list[RoundPoint]:
+    """Return the project's rounds with their breakdown, oldest first (for exports)."""
+    return scoring_selectors.round_history(project=project, with_breakdown=True)
 
 
 def concerns_for_snapshot(*, snapshot: ScoreSnapshot) -> list[str]:
     """Return the free-text concerns of the submitted responses the snapshot used.
 
-    Sorted by their text, never by respondent or time, so their order reveals nobody.
+    Only the responses the snapshot's figures cover (the first submitted, see
+    `suppression.disclosed_count`), so a concern appears together with at least the minimum
+    group size of others' answers; sorted by their text, never by respondent or time, so their
+    order reveals nobody.
     """
-    if snapshot.assessment_id is None:
+    if snapshot.assessment_id is None or not snapshot.responses:
         return []
+    covered = (
+        Response.objects.filter(
+            assessment_id=snapshot.assessment_id,
+            workspace_id=snapshot.workspace_id,
+            status=ResponseStatus.SUBMITTED,
+        )
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+        .values("pk")[: snapshot.responses]
+    )
     return list(
         Answer.objects.filter(
-            response__assessment_id=snapshot.assessment_id,
-            response__workspace_id=snapshot.workspace_id,
-            response__status=ResponseStatus.SUBMITTED,
+            response__in=Subquery(covered),
             item__kind=ItemKind.TEXT,
             item__dimension=Dimension.COMMENT,
         )
@@ -198,22 +243,24 @@ def project_report(*, project: Project) -> dict[str, object]:
 
     Costs a fixed number of queries whatever the number of snapshots, respondents or usage rows.
     """
-    history = list(
-        ScoreSnapshot.objects.filter(workspace_id=project.workspace_id, project=project)
-        .select_related("assessment")
-        .defer("breakdown")
-        .order_by("-created_at", "-id")[:REPORT_HISTORY_LIMIT]
-    )
-    history.reverse()
-    latest = snapshot_latest(project=project) if history else None
+    history = scoring_selectors.round_history(project=project)[-REPORT_HISTORY_LIMIT:]
+    latest = snapshot_latest(project=project)
     breakdown = latest.breakdown if latest else {}
     min_group_size = (breakdown.get("thresholds") or {}).get("min_group_size", 1)
     # Free text can identify its writer, so it follows the same rule as a suppressed group.
     concerns_shown = latest is not None and latest.responses >= min_group_size
     concerns = concerns_for_snapshot(snapshot=latest) if concerns_shown else []
     usage_months = usage_monthly_trend(project=project)
+    waiting = 0
+    if latest is not None and latest.assessment_id is not None:
+        submitted = Response.objects.filter(
+            assessment_id=latest.assessment_id, status=ResponseStatus.SUBMITTED
+        ).count()
+        waiting = max(submitted - latest.responses, 0)
     return {
         "latest": latest,
+        # Responses of the round that its figures do not cover yet (no differencing over time).
+        "waiting": waiting,
         "breakdown": breakdown,
         "groups": shaping.report_groups(breakdown),
         "charts": shaping.report_charts(breakdown, history, usage_months),
@@ -232,4 +279,41 @@ def project_report(*, project: Project) -> dict[str, object]:
             for group in shaping.report_groups(breakdown)
             if group["group"] in (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)
         ],
+    }
+
+
+# --- The segment heatmap ---------------------------------------------------------------
+
+
+def project_heatmap(*, project: Project, split: str = "", compare: str = "") -> dict[str, object]:
+    """Return the segment heatmap of the project's latest round, compared with another round.
+
+    `split` names the split to show (unknown: department when there is one, else role);
+    `compare` is the id of an earlier round of the project (anything else: no comparison).
+    Costs a fixed number of queries: the rounds' latest snapshots, read once.
+    """
+    points = scoring_selectors.round_history(project=project, with_breakdown=True)
+    if not points:
+        return {"heatmap": None, "splits": [], "rounds": [], "current": None, "previous": None}
+    current = points[-1]
+    breakdown = current.snapshot.breakdown or {}
+    options = heatmap.splits(breakdown)
+    keys = [key for key, _ in options]
+    if split not in keys:
+        split = heatmap.DEPARTMENT if heatmap.DEPARTMENT in keys else heatmap.ROLE
+    earlier = points[:-1]
+    previous = next((p for p in earlier if str(p.snapshot.assessment_id) == compare), None)
+    shaped = heatmap.build(
+        split=split,
+        groups=engine.shown_groups(breakdown),
+        breakdown=breakdown,
+        previous_groups=engine.shown_groups(previous.snapshot.breakdown) if previous else None,
+        previous_breakdown=(previous.snapshot.breakdown or {}) if previous else None,
+    )
+    return {
+        "heatmap": shaped,
+        "splits": options,
+        "rounds": [(p.snapshot.assessment_id, p.snapshot.assessment.name) for p in earlier],
+        "current": current,
+        "previous": previous,
     }

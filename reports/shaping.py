@@ -14,15 +14,18 @@ from scoring import engine
 
 
 class HistoryPoint(Protocol):
-    """A dated score of the history chart (a ScoreSnapshot, or a test's stand-in)."""
+    """A round of the history chart (a `scoring.selectors.RoundPoint`, or a test's stand-in)."""
 
     created_at: datetime.datetime
     score: float | None
+    label: str
+    provisional: bool
+    model_changed: bool
 
 
 def report_groups(breakdown: dict) -> list[dict]:
     """Return the three groups in display order, each with its label (suppressed ones too)."""
-    groups = breakdown.get("groups") or {}
+    groups = engine.shown_groups(breakdown)
     return [
         {**groups[name], "label": engine.GROUP_LABELS[name]}
         for name in (engine.GROUP_ALL, engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)
@@ -93,10 +96,27 @@ def report_charts(
             ],
             "y": {"title": "Respondents"},
         },
+        # A time axis: rounds months apart stand months apart. Points are milliseconds since
+        # the epoch on a linear axis (no date adapter needed); report.js prints them as dates.
         "history": {
             "type": "line",
-            "labels": [f"{s.created_at:%Y-%m-%d}" for s in history],
-            "datasets": [{"label": "Score", "data": [s.score for s in history]}],
+            "timeAxis": True,
+            "labels": [point.label for point in history],
+            "datasets": [
+                {
+                    "label": "Score",
+                    "data": [
+                        {
+                            "x": int(point.created_at.timestamp() * 1000),
+                            "y": point.score,
+                            "round": point.label
+                            + (" (provisional)" if point.provisional else "")
+                            + (" (scoring model changed)" if point.model_changed else ""),
+                        }
+                        for point in history
+                    ],
+                }
+            ],
             "y": {"min": 0, "max": 100, "title": "Score (0–100)"},
         },
         "usage": {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("portfolio.csv", views.portfolio_csv, name="portfolio_csv"),
     path("projects/<int:project_id>/report/", views.project_report, name="project_report"),
     path("projects/<int:project_id>/report.pdf", views.project_report_pdf, name="report_pdf"),
+    path("projects/<int:project_id>/heatmap/", views.project_heatmap, name="project_heatmap"),
     path("workshops/<int:workshop_id>/", views.workshop_presenter, name="workshop_presenter"),
     path("workshops/<int:workshop_id>/live/", views.workshop_live, name="workshop_live"),
     path(

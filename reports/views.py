@@ -84,6 +84,17 @@ def project_report(request: HttpRequest, project_id: int) -> HttpResponse:
     return render(request, "reports/report.html", {"project": project, "report": report})
 
 
+@workspace_view(Action.VIEW)
+def project_heatmap(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)
+    context = selectors.project_heatmap(
+        project=project,
+        split=request.GET.get("split", "")[:200],
+        compare=request.GET.get("compare", "")[:20],
+    )
+    return render(request, "reports/heatmap.html", {"project": project, **context})
+
+
 @workspace_view(Action.EXPORT)
 def project_report_pdf(request: HttpRequest, project_id: int) -> HttpResponse:
     project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)

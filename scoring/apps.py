@@ -10,9 +10,11 @@ class ScoringConfig(AppConfig):
 
     def ready(self) -> None:
         from readiness import hooks
-        from scoring import services
+        from scoring import selectors, services
 
         # Readiness and usage sit below scoring: they ask for recalculations through this hook.
         hooks.on_evidence_changed(services.publish_recalculation)
         # Pages of readiness (the assessment page's concerns) apply the model's group size.
         hooks.provide_min_group_size(services.min_group_size)
+        # The de-identified responses export covers the responses the figures have shown.
+        hooks.provide_responses_shown(selectors.responses_shown)

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
+from scoring import suppression
 from usage import formulas
 
 ADKAR: tuple[str, ...] = ("awareness", "desire", "knowledge", "ability", "reinforcement")
@@ -71,7 +72,7 @@ DEFAULT_ACTIONS: dict[str, str] = {
 
 
 # Bump when the shape of `ScoreResult.as_dict()` changes, so readers can tell old snapshots.
-BREAKDOWN_SCHEMA = 2
+BREAKDOWN_SCHEMA = 3
 
 
 # Figures are sums and means of floats: 55 can come out as 55.000000000001. Comparisons with a
@@ -129,12 +130,15 @@ class Respondent:
     """One submitted response: its role, answered Likert values per dimension and NPS answer.
 
     `likert` maps a dimension (the five ADKAR ones and `leadership`) to the values 1–5 of its
-    answered items; "Don't know" answers are simply absent.
+    answered items; "Don't know" answers are simply absent. `segments` maps a split other than
+    role (`department`, or an attribute of the invitation list such as `location`) to the
+    respondent's value in it; a missing or blank value is a segment of its own.
     """
 
     role: str
     likert: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     nps: int | None = None
+    segments: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -194,10 +198,15 @@ class ScoreInput:
 
 @dataclass(frozen=True)
 class GroupFigures:
-    """One segment's figures; all None when the group is suppressed for anonymity."""
+    """One segment's figures; all None (its count too) when suppressed for anonymity.
+
+    `hidden_reason` says why a suppressed group is hidden: `too_small`, or `derivable` when its
+    figures with those shown would give a smaller group's. A shown group may still have single
+    figures hidden (None), when too few of its respondents answered them.
+    """
 
     group: str
-    responses: int
+    responses: int | None
     suppressed: bool
     element_means: Mapping[str, float | None] | None
     adkar_index: float | None
@@ -206,6 +215,7 @@ class GroupFigures:
     sentiment_index: float | None
     barrier_distribution: Mapping[str, float] | None
     nps_counts: Mapping[str, int] | None = None
+    hidden_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +281,9 @@ class ScoreResult:
     actions: tuple[RecommendedAction, ...]
     confidence: Confidence
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    # Split (department, an invitation-list attribute) → segment value → its figures.
+    segments: Mapping[str, Mapping[str, GroupFigures]] = field(default_factory=dict)
+    figures_hidden: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Return the result as plain JSON-ready data (the snapshot breakdown)."""
@@ -297,7 +310,29 @@ class ScoreResult:
             ],
             "confidence": asdict(self.confidence),
             "thresholds": dict(self.thresholds),
+            "segments": {
+                split: {key: _group_dict(group) for key, group in groups.items()}
+                for split, groups in self.segments.items()
+            },
+            "figures_hidden": self.figures_hidden,
         }
+
+
+def shown_groups(breakdown: Mapping[str, Any]) -> dict[str, dict]:
+    """Return a snapshot's groups, with secondary suppression for snapshots stored before it.
+
+    Before breakdown schema 3 a snapshot hid only the groups that were too small; leadership
+    and end users together make up "all", so when one is hidden the other must be too.
+    """
+    groups = dict(breakdown.get("groups") or {})
+    if breakdown.get("schema", 0) >= 3:
+        return groups
+    pair = (GROUP_LEADERSHIP, GROUP_END_USERS)
+    if any((groups.get(name) or {}).get("suppressed") for name in pair):
+        for name in pair:
+            if name in groups:
+                groups[name] = {**groups[name], "suppressed": True, "responses": None}
+    return groups
 
 
 def _group_dict(group: GroupFigures) -> dict[str, Any]:
@@ -362,19 +397,84 @@ def nps_counts(answers: Sequence[int]) -> dict[str, int]:
     }
 
 
+ROLE_SPLIT = "role"
+NPS_MEASURE = "nps"
+LIKERT_MEASURES: tuple[str, ...] = (*ADKAR, "leadership")
+
+
+def population(respondents: Sequence[Respondent], min_group_size: int) -> suppression.Population:
+    """Return the respondents (by position) cut by role and by every other split they carry."""
+    everyone = frozenset(range(len(respondents)))
+    splits = [
+        suppression.Split(
+            ROLE_SPLIT,
+            {
+                GROUP_LEADERSHIP: frozenset(
+                    i for i, r in enumerate(respondents) if r.role in LEADERSHIP_ROLES
+                ),
+                GROUP_END_USERS: frozenset(
+                    i for i, r in enumerate(respondents) if r.role in END_USER_ROLES
+                ),
+            },
+        )
+    ]
+    for name in disclosure_splits(respondents):
+        segments: dict[str, set[int]] = {}
+        for i, respondent in enumerate(respondents):
+            segments.setdefault(respondent.segments.get(name) or "", set()).add(i)
+        splits.append(suppression.Split(name, {k: frozenset(v) for k, v in segments.items()}))
+    answered = {
+        measure: frozenset(i for i, r in enumerate(respondents) if r.likert.get(measure))
+        for measure in LIKERT_MEASURES
+    }
+    answered[NPS_MEASURE] = frozenset(i for i, r in enumerate(respondents) if r.nps is not None)
+    return suppression.Population(
+        everyone=everyone,
+        splits=tuple(splits),
+        min_group_size=min_group_size,
+        answered=answered,
+    )
+
+
 def group_figures(
-    group: str, respondents: Sequence[Respondent], model: ModelParameters
+    group: str,
+    respondents: Sequence[Respondent],
+    model: ModelParameters,
+    disclosure: suppression.Disclosure | None = None,
+    ref: suppression.SegmentRef = suppression.ALL_REF,
 ) -> GroupFigures:
-    """Return a group's element means, indices and barrier distribution, or suppress it."""
+    """Return a segment's element means, indices and barrier distribution, as far as shown.
+
+    Without a `disclosure`, the segment is judged alone (too small or not) and all its figures
+    are shown; the report always passes the disclosure of every split shown together.
+    """
+    if disclosure is None:
+        disclosure = suppression.disclose(
+            suppression.Population(
+                everyone=frozenset(range(len(respondents))), min_group_size=model.min_group_size
+            )
+        )
     count = len(respondents)
-    minimum = 1 if group == GROUP_ALL else model.min_group_size
-    if count < minimum:
-        return GroupFigures(group, count, True, None, None, None, None, None, None, None)
+    if not disclosure.shows(*ref):
+        return GroupFigures(
+            group, None, True, None, None, None, None, None, None, None, disclosure.reason(*ref)
+        )
+
+    def shown(measure: str) -> bool:
+        return disclosure.shows_cell(*ref, measure)
+
     elements = [element_scores(respondent) for respondent in respondents]
-    means = {dimension: _mean(e[dimension] for e in elements) for dimension in ADKAR}
+    means = {
+        dimension: _mean(e[dimension] for e in elements) if shown(dimension) else None
+        for dimension in ADKAR
+    }
     present = [to100(mean) for mean in means.values() if mean is not None]
-    leadership = _mean(leadership_score(respondent) for respondent in respondents)
-    nps_answers = [r.nps for r in respondents if r.nps is not None]
+    leadership = (
+        _mean(leadership_score(respondent) for respondent in respondents)
+        if shown("leadership")
+        else None
+    )
+    nps_answers = [r.nps for r in respondents if r.nps is not None] if shown(NPS_MEASURE) else []
     nps = net_promoter_score(nps_answers)
     barriers = [barrier_point(e, model.barrier_max) for e in elements]
     return GroupFigures(
@@ -387,8 +487,30 @@ def group_figures(
         nps=nps,
         sentiment_index=(nps + 100.0) / 2.0 if nps is not None else None,
         barrier_distribution={point: barriers.count(point) / count for point in BARRIER_POINTS},
-        nps_counts=nps_counts(nps_answers),
+        nps_counts=nps_counts(nps_answers) if shown(NPS_MEASURE) else None,
     )
+
+
+def segment_figures(
+    respondents: Sequence[Respondent],
+    model: ModelParameters,
+    disclosure: suppression.Disclosure,
+) -> dict[str, dict[str, GroupFigures]]:
+    """Return the figures of every segment of every split other than role, as disclosed."""
+    result: dict[str, dict[str, GroupFigures]] = {}
+    for split in disclosure_splits(respondents):
+        groups: dict[str, GroupFigures] = {}
+        values = sorted({r.segments.get(split) or "" for r in respondents})
+        for value in values:
+            members = [r for r in respondents if (r.segments.get(split) or "") == value]
+            groups[value] = group_figures(value, members, model, disclosure, (split, value))
+        result[split] = groups
+    return result
+
+
+def disclosure_splits(respondents: Sequence[Respondent]) -> list[str]:
+    """Return the names of the splits besides role that the respondents carry, sorted."""
+    return sorted({name for r in respondents for name, value in r.segments.items() if value})
 
 
 # --- Usage --------------------------------------------------------------------------------
@@ -649,13 +771,24 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
     check_inputs(inputs)
     model = inputs.model
     respondents = inputs.respondents
+    # Every split is judged together: the report, the heatmap and the exports show them all,
+    # so no combination of their figures may give a hidden segment's.
+    disclosure = suppression.disclose(population(respondents, model.min_group_size))
     groups = {
-        GROUP_ALL: group_figures(GROUP_ALL, respondents, model),
+        GROUP_ALL: group_figures(GROUP_ALL, respondents, model, disclosure),
         GROUP_LEADERSHIP: group_figures(
-            GROUP_LEADERSHIP, [r for r in respondents if r.role in LEADERSHIP_ROLES], model
+            GROUP_LEADERSHIP,
+            [r for r in respondents if r.role in LEADERSHIP_ROLES],
+            model,
+            disclosure,
+            (ROLE_SPLIT, GROUP_LEADERSHIP),
         ),
         GROUP_END_USERS: group_figures(
-            GROUP_END_USERS, [r for r in respondents if r.role in END_USER_ROLES], model
+            GROUP_END_USERS,
+            [r for r in respondents if r.role in END_USER_ROLES],
+            model,
+            disclosure,
+            (ROLE_SPLIT, GROUP_END_USERS),
         ),
     }
     everyone = groups[GROUP_ALL]
@@ -691,4 +824,6 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
             "min_group_size": model.min_group_size,
             "barrier_max": model.barrier_max,
         },
+        segments=segment_figures(respondents, model, disclosure),
+        figures_hidden=disclosure.figures_hidden,
     )

@@ -7,13 +7,14 @@ number of respondents. Pages read through `scoring.selectors` instead.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from readiness.models import (
     ADKAR_DIMENSIONS,
@@ -28,7 +29,7 @@ from readiness.models import (
     ResponseStatus,
     TemplateItem,
 )
-from scoring import engine
+from scoring import engine, suppression
 from scoring.models import ScoreSnapshot, ScoringModel
 from usage.metrics import usage_window_figures
 
@@ -81,8 +82,20 @@ def _current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
 # --- Engine inputs ------------------------------------------------------------------------
 
 
-def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """Return, per project, its newest assessment with a submitted response and invitations."""
+DEPARTMENT_SPLIT = "department"
+# Attribute splits are named apart from department and role, whatever the list called them.
+ATTRIBUTE_SPLIT_PREFIX = "attribute:"
+
+
+def _scored_assessments(
+    project_ids: Sequence[int], minimums: dict[int, int]
+) -> dict[int, tuple[int, int, int]]:
+    """Return, per project, its newest assessment with enough submitted responses to show.
+
+    Each value is (assessment id, invitations, submitted responses); `minimums` maps a project
+    to its minimum group size: a round with fewer responses shows nothing, so the one before it
+    stays the project's evidence.
+    """
     submitted = (
         Assessment.objects.filter(pk=OuterRef("pk"))
         .annotate(n=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED)))
@@ -100,17 +113,34 @@ def _scored_assessments(project_ids: Sequence[int]) -> dict[int, tuple[int, int]
         .annotate(submitted=Subquery(submitted), invited=Subquery(invited))
         .filter(submitted__gt=0)
         .order_by("project_id", "-opens_on", "-id")
-        .values_list("project_id", "pk", "invited")
+        .values_list("project_id", "pk", "invited", "submitted")
     )
-    chosen: dict[int, tuple[int, int]] = {}
-    for project_id, assessment_id, invited_count in rows:
-        chosen.setdefault(project_id, (assessment_id, invited_count or 0))
+    chosen: dict[int, tuple[int, int, int]] = {}
+    for project_id, assessment_id, invited_count, submitted_count in rows:
+        if submitted_count >= minimums.get(project_id, 1):
+            chosen.setdefault(project_id, (assessment_id, invited_count or 0, submitted_count))
     return chosen
 
 
-def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respondent]]:
-    """Return the submitted respondents of each assessment, in a stable order."""
-    assessment_ids = list(assessment_ids)
+def _shown_counts(assessment_ids: Iterable[int]) -> dict[int, int]:
+    """Return, per assessment, the most responses a stored snapshot of it has shown."""
+    return dict(
+        ScoreSnapshot.objects.filter(assessment_id__in=list(assessment_ids))
+        .order_by()
+        .values("assessment_id")
+        .annotate(shown=Max("responses"))
+        .values_list("assessment_id", "shown")
+    )
+
+
+def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
+    """Return the first submitted respondents of each assessment, in order of submission.
+
+    `limits` maps an assessment to how many of its responses may be shown
+    (`suppression.disclosed_count`): always the first ones submitted, so that a later state
+    adds people to an earlier one and never swaps them.
+    """
+    assessment_ids = list(limits)
     # Item kinds and dimensions are read once here rather than joined into every answer row:
     # the answers query then moves only integers, which is most of a recalculation's time.
     items = {
@@ -126,7 +156,14 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
     responses = (
         Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by()
-        .values_list("pk", "assessment_id", "invitation__role")
+        .values_list(
+            "pk",
+            "assessment_id",
+            "invitation__role",
+            "invitation__department",
+            "invitation__attributes",
+            "submitted_at",
+        )
     )
     answers = (
         Answer.objects.filter(
@@ -138,9 +175,20 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
         .order_by()
         .values_list("response_id", "item_id", "value")
     )
-    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int]]] = {
-        response_id: (assessment_id, role, defaultdict(list), [])
-        for response_id, assessment_id, role in responses
+    first: dict[int, list[tuple[datetime.datetime | None, int]]] = defaultdict(list)
+    rows = {}
+    for response_id, assessment_id, role, department, attributes, submitted_at in responses:
+        first[assessment_id].append((submitted_at, response_id))
+        rows[response_id] = (assessment_id, role, _segments(department, attributes))
+    kept = {
+        response_id
+        for assessment_id, moments in first.items()
+        for _, response_id in sorted(moments, key=_submission_order)[: limits[assessment_id]]
+    }
+    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int], dict[str, str]]] = {
+        response_id: (assessment_id, role, defaultdict(list), [], segments)
+        for response_id, (assessment_id, role, segments) in rows.items()
+        if response_id in kept
     }
     for response_id, item_id, value in answers:
         item = items.get(item_id)
@@ -153,15 +201,33 @@ def _respondents(assessment_ids: Iterable[int]) -> dict[int, list[engine.Respond
         elif dimension in LIKERT_DIMENSIONS and 1 <= value <= 5:
             entry[2][dimension].append(value)
     by_assessment: dict[int, list[engine.Respondent]] = defaultdict(list)
-    for _response_id, (assessment_id, role, likert, nps) in sorted(shape.items()):
+    for _response_id, (assessment_id, role, likert, nps, segments) in sorted(shape.items()):
         by_assessment[assessment_id].append(
             engine.Respondent(
                 role=role,
                 likert={d: tuple(sorted(v)) for d, v in sorted(likert.items())},
                 nps=nps[0] if nps else None,
+                segments=segments,
             )
         )
     return by_assessment
+
+
+def _submission_order(moment: tuple[datetime.datetime | None, int]) -> tuple[bool, object, int]:
+    submitted_at, response_id = moment
+    return (submitted_at is None, submitted_at or 0, response_id)
+
+
+def _segments(department: str, attributes: dict | None) -> dict[str, str]:
+    """Return the respondent's splits besides role: department, then the list's attributes."""
+    segments = {
+        f"{ATTRIBUTE_SPLIT_PREFIX}{name}": str(value).strip()
+        for name, value in (attributes or {}).items()
+        if str(value).strip()
+    }
+    if department := (department or "").strip():
+        segments[DEPARTMENT_SPLIT] = department
+    return segments
 
 
 def fingerprint(
@@ -170,7 +236,10 @@ def fingerprint(
     """Return a SHA-256 of everything the calculation depends on, independent of row order."""
     # repr() of tuples of str and int is stable; sorting makes row order irrelevant.
     respondents = repr(
-        sorted((r.role, tuple(sorted(r.likert.items())), r.nps) for r in inputs.respondents)
+        sorted(
+            (r.role, tuple(sorted(r.likert.items())), r.nps, tuple(sorted(r.segments.items())))
+            for r in inputs.respondents
+        )
     )
     payload = {
         "respondents": respondents,
@@ -199,18 +268,31 @@ def evidence_for_projects(
         .order_by()
         .values_list("pk", "workspace_id", "status", "licensed_seats")
     )
-    chosen = _scored_assessments(project_ids)
+    minimums = {pk: models[workspace_id].min_group_size for pk, workspace_id, *_ in projects}
+    chosen = _scored_assessments(project_ids, minimums)
     for project_id, assessment_id in (assessment_overrides or {}).items():
         invited = Invitation.objects.filter(
             assessment_id=assessment_id, withdrawn_at__isnull=True
         ).count()
-        chosen[project_id] = (assessment_id, invited)
-    respondents = _respondents(assessment_id for assessment_id, _ in chosen.values())
+        submitted = Response.objects.filter(
+            assessment_id=assessment_id, status=ResponseStatus.SUBMITTED
+        ).count()
+        chosen[project_id] = (assessment_id, invited, submitted)
+    shown = _shown_counts(assessment_id for assessment_id, *_ in chosen.values())
+    limits = {
+        assessment_id: suppression.disclosed_count(
+            submitted=submitted,
+            previous=shown.get(assessment_id, 0),
+            min_group_size=minimums[project_id],
+        )
+        for project_id, (assessment_id, _, submitted) in chosen.items()
+    }
+    respondents = _respondents(limits)
     usage = usage_figures_for_projects([pk for pk, *_ in projects])
     evidence = {}
     for project_id, workspace_id, status, _seats in projects:
         model = models[workspace_id]
-        assessment_id, invited = chosen.get(project_id, (None, 0))
+        assessment_id, invited, _ = chosen.get(project_id, (None, 0, 0))
         inputs = engine.ScoreInput(
             respondents=tuple(respondents.get(assessment_id, ())) if assessment_id else (),
             invitations=invited,

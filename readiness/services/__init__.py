@@ -15,6 +15,7 @@ from readiness.services.assessments import (
     assessment_open,
     assessment_reopen,
     assessment_send_recorded,
+    assessment_set_confidentiality,
     assessment_update,
     survey_state,
 )
@@ -86,6 +87,7 @@ __all__ = [
     "assessment_reopen",
     "assessment_send_recorded",
     "assessment_set_email",
+    "assessment_set_confidentiality",
     "assessment_update",
     "DEFAULT_PROMPTS",
     "default_template_ensure",

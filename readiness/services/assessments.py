@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from readiness.models import Assessment, AssessmentState, Project, SurveyTemplate, Workshop
+from readiness.models import (
+    Assessment,
+    AssessmentState,
+    Confidentiality,
+    Project,
+    SurveyTemplate,
+    Workshop,
+)
 from readiness.services._common import _now, _save
 
 logger = logging.getLogger(__name__)
@@ -72,6 +79,23 @@ class SurveyUnavailable(ValidationError):
 
 class AlreadySubmitted(ValidationError):
     """The invitation's response was already submitted; it is read-only."""
+
+
+CONFIDENTIALITY_FIXED = (
+    "The confidentiality of an assessment can change only before it opens: its respondents "
+    "may already have read the promise on the welcome page."
+)
+
+
+@transaction.atomic
+def assessment_set_confidentiality(*, assessment: Assessment, confidentiality: str) -> Assessment:
+    """Make a draft assessment `confidential` or `identified` (its welcome page says which)."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if confidentiality not in Confidentiality.values:
+        raise ValidationError({"confidentiality": "Choose confidential or identified."})
+    if assessment.state != AssessmentState.DRAFT:
+        raise ValidationError({"confidentiality": CONFIDENTIALITY_FIXED})
+    return _save(assessment, {"confidentiality": confidentiality})
 
 
 def _locked_assessment(assessment: Assessment) -> Assessment:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from smtplib import SMTPException
 from typing import Any
@@ -45,9 +45,14 @@ def invitation_create(
     role: str,
     department: str = "",
     language: str = "",
+    attributes: Mapping[str, str] | None = None,
 ) -> Invitation:
     """Invite one respondent to `assessment` with a new personal link, in `language` (the
-    workspace's default language when blank)."""
+    workspace's default language when blank).
+
+    `attributes` are further columns of the invitation list (e.g. location, team): the report
+    cuts its figures by them, as by department.
+    """
     salt = tokens.new_salt()
     return _save(
         Invitation(workspace_id=assessment.workspace_id, assessment=assessment),
@@ -57,6 +62,11 @@ def invitation_create(
             "role": role,
             "department": department.strip(),
             "language": language or assessment.workspace.default_language,
+            "attributes": {
+                " ".join(name.split()).lower(): value.strip()
+                for name, value in (attributes or {}).items()
+                if value.strip()
+            },
             "token_salt": salt,
             "token_hash": tokens.hash_token(tokens.token_for_salt(salt)),
         },
@@ -136,7 +146,16 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
         problems = []
         language = row.cells.get("language", "")
         if "_extra" in row.cells:
-            problems.append("has more than five columns (name, e-mail, role, department, language)")
+            problems.append(
+                "has more than five columns (name, e-mail, role, department, language): add a "
+                "header row to name the further columns"
+            )
+        attributes = {
+            column.removeprefix(csv_io.ATTRIBUTE_PREFIX): value
+            for column, value in row.cells.items()
+            if column.startswith(csv_io.ATTRIBUTE_PREFIX) and value
+        }
+        problems += _attribute_problems(attributes)
         if not name:
             problems.append("the name is missing")
         if not email:
@@ -159,7 +178,9 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             skipped.append(email)
             continue
         department = row.cells.get("department", "")
-        clean_rows.append((name, email, role, department, language_value(language) or ""))
+        clean_rows.append(
+            (name, email, role, department, language_value(language) or "", attributes)
+        )
     if errors:
         raise ValidationError(errors)
     added = [
@@ -170,8 +191,9 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             role=role,
             department=department,
             language=language,
+            attributes=attributes,
         )
-        for name, email, role, department, language in clean_rows
+        for name, email, role, department, language, attributes in clean_rows
     ]
     return ListResult(added=added, skipped=skipped)
 
@@ -227,6 +249,27 @@ def invitation_withdraw(
     invitation.withdrawn_at = _now(now)
     invitation.save(update_fields=["withdrawn_at"])
     return invitation
+
+
+MAX_ATTRIBUTES = 10
+MAX_ATTRIBUTE_LENGTH = 100
+# Names the report gives its own cuts: an attribute may not take them.
+RESERVED_ATTRIBUTES = frozenset({"all", "role", "department", ""})
+
+
+def _attribute_problems(attributes: Mapping[str, str]) -> list[str]:
+    problems = []
+    if len(attributes) > MAX_ATTRIBUTES:
+        problems.append(f"has more than {MAX_ATTRIBUTES} further columns")
+    for name, value in attributes.items():
+        if name in RESERVED_ATTRIBUTES:
+            problems.append(f"the column “{name}” needs another name: the report uses it")
+        elif len(name) > MAX_ATTRIBUTE_LENGTH or len(value) > MAX_ATTRIBUTE_LENGTH:
+            problems.append(
+                f"the column “{name[:40]}” or its value is longer than "
+                f"{MAX_ATTRIBUTE_LENGTH} characters"
+            )
+    return problems
 
 
 # --- Invitation and reminder e-mails ------------------------------------------------------

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from readiness import selectors, services
+from readiness import hooks, selectors, services
 from readiness.models import Answer, Dimension, Invitation, ItemKind, TemplateItem
 from readiness.survey import ratelimit
 from workspaces.models import SURVEY_LANGUAGE_CODES, SURVEY_LANGUAGES
@@ -213,6 +213,8 @@ def welcome_page(
     resume: str | None = None,
 ) -> HttpResponse:
     """Render the welcome page: what the survey is about, the language switcher, a start."""
+    # A template's preview has a stand-in assessment; its reader is a member of the workspace.
+    workspace_id = getattr(context["assessment"], "workspace_id", None) or request.workspace.pk
     resume_url = None
     if resume is not None:
         resume_url = links.review() if resume == REVIEW else links.step(resume)
@@ -224,6 +226,7 @@ def welcome_page(
             "language_url": links.language(),
             "language": translation.get_language(),
             "question_count": sum(len(s.items) for s in sections),
+            "min_group_size": hooks.min_group_size(workspace_id=workspace_id),
         }
     )
     return render_page(request, "welcome", context)

@@ -78,3 +78,31 @@ def get(mapping: Mapping | None, key: str) -> object:
 def missing_only(components: list[Mapping] | None) -> list[Mapping]:
     """Return the score components that had no data (for listing them with separators)."""
     return [component for component in components or [] if component.get("missing")]
+
+
+@register.filter
+def group_count(group: Mapping) -> str:
+    """Return a group's number of responses, or "hidden" when the group is suppressed."""
+    if group.get("suppressed") or group.get("responses") is None:
+        return "hidden"
+    return str(group["responses"])
+
+
+@register.filter
+def hidden_because(group: Mapping, min_group_size: int | None) -> str:
+    """Return the sentence that says why a suppressed group's figures are not shown."""
+    if group.get("hidden_reason") == "derivable":
+        return (
+            "Hidden: with the figures shown, this group's would reveal a smaller group's, "
+            "to protect anonymity."
+        )
+    return f"Hidden: fewer than {min_group_size} responses, to protect anonymity."
+
+
+@register.filter
+def effective_weight(component: Mapping, components: list[Mapping]) -> str:
+    """Return a component's share of the score in percent, once missing ones are left out."""
+    if component.get("missing") or not component.get("weight"):
+        return MISSING
+    total = sum(c["weight"] for c in components if not c.get("missing") and c.get("weight"))
+    return f"{100 * component['weight'] / total:.1f} %" if total else MISSING

@@ -60,7 +60,14 @@
       stacked: Boolean(spec.stacked),
       title: { display: Boolean(spec.y.title), text: spec.y.title },
     };
-    const categoryAxis = { stacked: Boolean(spec.stacked) };
+    const categoryAxis = spec.timeAxis
+      ? {
+          // Milliseconds since the epoch on a linear axis, printed as dates: no adapter needed.
+          type: "linear",
+          ticks: { callback: (value) => new Date(value).toISOString().slice(0, 10) },
+          title: { display: true, text: "Date of the round's figures" },
+        }
+      : { stacked: Boolean(spec.stacked) };
     return new Chart(canvas, {
       type: spec.type,
       data: { labels: spec.labels, datasets },
@@ -74,6 +81,10 @@
           legend: { position: "bottom" },
           tooltip: {
             callbacks: {
+              title: (items) =>
+                items.length && items[0].raw && items[0].raw.round
+                  ? `${items[0].raw.round}, ${new Date(items[0].raw.x).toISOString().slice(0, 10)}`
+                  : undefined,
               label: (item) => {
                 const value = item.parsed[horizontal ? "x" : "y"];
                 return `${item.dataset.label}: ${value === null ? "—" : Number(value).toFixed(1)}`;

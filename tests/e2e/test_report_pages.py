@@ -94,7 +94,9 @@ def test_report_draws_its_charts_and_passes_axe(
     labels = page.evaluate("() => Chart.getChart('chart-adkar').data.datasets.map(d => d.label)")
     assert labels == ["All respondents"]
     page.get_by_text("ADKAR profile as a table").click()
-    assert page.get_by_role("cell", name="Suppressed: fewer than 3 responses").first.is_visible()
+    assert page.get_by_role(
+        "cell", name="Hidden: fewer than 3 responses, to protect anonymity."
+    ).first.is_visible()
     shot = tmp_path / f"report-{viewport['width']}.png"
     page.screenshot(path=shot, full_page=True)
     assert shot.stat().st_size > 10_000

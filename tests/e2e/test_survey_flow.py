@@ -54,7 +54,9 @@ def test_respondent_answers_leaves_halfway_resumes_elsewhere_and_submits(
     phone = new_context(browser, viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
     page.goto(survey_url)
-    assert "Hello Ada Lovelace" in page.content()
+    # A confidential survey: the promise comes first, and the page does not greet by name.
+    assert "Your answers are confidential." in page.content()
+    assert "Ada Lovelace" not in page.content()
     assert_accessible(page, axe_source, PHONE["width"])
 
     # Keyboard only: start, answer the Awareness step with arrow keys, save with Enter.

@@ -45,7 +45,9 @@ def test_a_german_respondent_completes_the_survey_on_a_phone_with_the_keyboard_a
     page = phone.new_page()
     page.goto(url)
     assert page.get_attribute("html", "lang") == "de"
-    assert "Hallo Jonas Weber" in page.content()
+    # A confidential survey greets nobody by name and states its promise, in German.
+    assert "Willkommen" in page.content() and "Jonas Weber" not in page.content()
+    assert "Ihre Antworten sind vertraulich." in page.content()
     assert_accessible(page, axe_source, PHONE["width"])
 
     tab_to(page, "a.btn-primary")

@@ -18,6 +18,8 @@ def submitted(assessment, concerns: list[str]) -> None:
         person = invite(assessment)
         services.response_save_draft(invitation=person, answers={"CON": text}, step=7)
         services.response_submit(invitation=person)
+    # The concerns shown are those of the responses the figures cover.
+    scoring_services.project_recalculate(project_id=assessment.project_id)
 
 
 def page(client, assessment) -> str:
@@ -31,7 +33,7 @@ def test_a_single_submission_shows_neither_its_concern_nor_a_count(client_for, w
     html = page(client_for(workspace, Role.CONSULTANT), assessment)
     assert "My manager ignores the rollout" not in html
     assert 'fw-normal">(1)</span>' not in html
-    assert "Concerns are shown once at least 3 people have submitted" in html
+    assert "Concerns are shown once the figures cover at least 3 people's answers" in html
 
 
 def test_concerns_appear_once_the_group_is_large_enough(client_for, workspace):
@@ -55,3 +57,12 @@ def test_viewers_never_see_concerns(client_for, workspace):
     submitted(assessment, ["Training time", "Budget", "Old habits"])
     html = page(client_for(workspace, Role.VIEWER), assessment)
     assert "Old habits" not in html and "concerns-heading" not in html
+
+
+def test_a_concern_submitted_after_the_shown_figures_waits(client_for, workspace):
+    assessment = open_assessment(project__account__workspace=workspace)
+    submitted(assessment, ["Training time", "Budget", "Old habits"])
+    submitted(assessment, ["Only the fourth person wrote this"])
+    html = page(client_for(workspace, Role.CONSULTANT), assessment)
+    # The figures cover the first three; the fourth's concern appears with two more answers.
+    assert "Old habits" in html and "Only the fourth person wrote this" not in html

@@ -77,12 +77,13 @@ class TestWithdraw:
         self, consultant_client, client, assessment
     ):
         leaver = invite(assessment, name="Leaver")
-        stayer = invite(assessment, name="Stayer")
+        # Three stayers: a round's figures show from the minimum group size (3) on.
+        stayers = [invite(assessment, name=f"Stayer {n}") for n in range(3)]
         client.post(link(leaver, "awareness"), {"AW1": "2", "action": "later"})
-        for section in ("awareness",):
-            client.post(link(stayer, section), {"AW1": "4", "action": "next"})
-        client.post(link(stayer, "submit"))
-        assert rate(assessment)["invited"] == 2
+        for stayer in stayers:
+            client.post(link(stayer, "awareness"), {"AW1": "4", "action": "next"})
+            client.post(link(stayer, "submit"))
+        assert rate(assessment)["invited"] == 4
 
         response = consultant_client.post(
             reverse("readiness:invitation_withdraw", args=[leaver.pk]), follow=True
@@ -94,12 +95,12 @@ class TestWithdraw:
         assert rate(assessment) | {"label": ""} == {
             "key": "all",
             "label": "",
-            "invited": 1,
-            "submitted": 1,
+            "invited": 3,
+            "submitted": 3,
             "rate": 100.0,
         }
         snapshot = scoring_services.project_recalculate(project_id=assessment.project_id)
-        # The score's response rate leaves the withdrawn invitation out too: 1 of 1.
+        # The score's response rate leaves the withdrawn invitation out too: 3 of 3.
         assert snapshot.response_rate == pytest.approx(1.0)
 
     def test_a_withdrawn_invitation_gets_no_invitation_or_reminder(self, assessment):

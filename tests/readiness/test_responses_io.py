@@ -35,7 +35,8 @@ class TestNeutralization:
 class TestExport:
     def test_one_row_per_submitted_response_with_item_columns(self, consultant_client) -> None:
         assessment = open_assessment(
-            project__account__workspace=consultant_client.user.memberships.get().workspace
+            project__account__workspace=consultant_client.user.memberships.get().workspace,
+            confidentiality="identified",
         )
         done = invite(assessment, name='=HYPERLINK("x")', email="ada@acme.example", role="sponsor")
         services.response_save_draft(
@@ -47,7 +48,7 @@ class TestExport:
         drafted = invite(assessment)
         services.response_save_draft(invitation=drafted, answers={"AW1": "2"}, step=1)
         response = consultant_client.get(
-            reverse("readiness:responses_export", args=[assessment.pk])
+            reverse("readiness:responses_export", args=[assessment.pk]) + "?identified=1"
         )
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.content.decode())))
@@ -75,7 +76,7 @@ class TestExport:
         services.response_submit(invitation=person)
         from readiness.selectors import response_export
 
-        text = write_csv(*response_export(assessment=source))
+        text = write_csv(*response_export(assessment=source, identified=True))
         target = open_assessment(project=source.project, name="Second round")
         services.responses_import(assessment=target, text=text)
         imported = Response.objects.get(assessment=target)

@@ -268,12 +268,15 @@ class TestScoringATemplateWithoutADimension:
             ],
         )
         assessment = open_assessment(project__account__workspace=workspace, template=template)
-        invitation = invite(assessment)
-        for section, codes in [("awareness", "AW"), ("desire", "DE"), ("ability", "AB")]:
-            client.post(
-                link(invitation, section), {f"{codes}1": "5", f"{codes}2": "5", "action": "next"}
-            )
-        assert client.post(link(invitation, "submit")).status_code == 302
+        # Three respondents: a round's figures show from the minimum group size (3) on.
+        for _ in range(3):
+            invitation = invite(assessment)
+            for section, codes in [("awareness", "AW"), ("desire", "DE"), ("ability", "AB")]:
+                client.post(
+                    link(invitation, section),
+                    {f"{codes}1": "5", f"{codes}2": "5", "action": "next"},
+                )
+            assert client.post(link(invitation, "submit")).status_code == 302
         snapshot = scoring_services.project_recalculate(project_id=assessment.project_id)
         elements = snapshot.breakdown["groups"]["all"]["element_means"]
         assert elements["knowledge"] is None and elements["reinforcement"] is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import html
 import io
 import re
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from readiness.models import Project
+from reports import selectors
 from scoring import services
 from scoring.models import ScoreSnapshot
 from tests.factories import (
@@ -43,6 +45,20 @@ def scored_project(workspace, name: str, *values, owner=None, status="live", **e
     return project
 
 
+def next_round(project: Project, *values) -> None:
+    """Open the project's next assessment round a month after its latest, answer and score it."""
+    latest = project.assessments.order_by("-opens_on").first()
+    assessment = AssessmentFactory(
+        project=project,
+        name="Next round",
+        opens_on=latest.opens_on + datetime.timedelta(days=30),
+        closes_on=None,
+    )
+    for answer_values in values:
+        submitted_response(assessment=assessment, values=answer_values)
+    services.project_recalculate(project_id=project.pk)
+
+
 def rows(client, query: str = "") -> list[str]:
     """Return the project names of the portfolio's rows, in order."""
     page = client.get(reverse("home") + query)
@@ -63,14 +79,31 @@ class TestHomePage:
         assert csm_client.user.first_name in page
         assert reverse("reports:project_report", args=[Project.objects.get().pk]) in page
 
-    def test_change_since_the_previous_snapshot(self, workspace, viewer_client) -> None:
+    def test_change_since_the_previous_round(self, workspace, viewer_client) -> None:
         project = scored_project(workspace, "Fleet", GOOD, GOOD, GOOD)
         first = ScoreSnapshot.objects.get().score
-        submitted_response(assessment=project.assessments.get(), values=WEAK)
-        services.project_recalculate(project_id=project.pk)
+        next_round(project, WEAK, WEAK, WEAK)
         latest = ScoreSnapshot.objects.order_by("-id").first().score
         page = viewer_client.get("/").content.decode()
         assert f"−{abs(latest - first):.1f}" in page and 'class="text-danger"' in page
+
+    def test_more_answers_in_the_same_round_are_no_change(self, workspace, viewer_client) -> None:
+        project = scored_project(workspace, "Fleet", GOOD, GOOD, GOOD)
+        for _ in range(3):
+            submitted_response(assessment=project.assessments.get(), values=WEAK)
+        services.project_recalculate(project_id=project.pk)
+        assert ScoreSnapshot.objects.count() == 2
+        assert selectors.portfolio_projects(workspace=workspace).get().change is None
+
+    def test_a_scoring_model_change_between_rounds_is_not_a_change(
+        self, workspace, viewer_client
+    ) -> None:
+        project = scored_project(workspace, "Fleet", GOOD, GOOD, GOOD)
+        services.scoring_model_revise(workspace=workspace, user=None, weight_usage=0.0)
+        next_round(project, WEAK, WEAK, WEAK)
+        row = selectors.portfolio_projects(workspace=workspace).get()
+        assert row.change is None and row.model_changed
+        assert "Scoring model changed" in viewer_client.get("/").content.decode()
 
     def test_projects_without_a_score_say_so(self, workspace, viewer_client) -> None:
         ProjectFactory(account__workspace=workspace, name="Pilot")
@@ -168,8 +201,7 @@ class TestCsv:
 
     def test_a_negative_change_stays_a_number(self, workspace, csm_client) -> None:
         project = scored_project(workspace, "Fleet", GOOD, GOOD, GOOD)
-        submitted_response(assessment=project.assessments.get(), values=WEAK)
-        services.project_recalculate(project_id=project.pk)
+        next_round(project, WEAK, WEAK, WEAK)
         exported = next(
             csv.DictReader(io.StringIO(csm_client.get("/portfolio.csv").content.decode()))
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import html as html_module
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -14,7 +15,13 @@ from pypdf import PdfReader
 
 from readiness.models import Project
 from scoring import engine, services
-from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
+from tests.factories import (
+    AssessmentFactory,
+    InvitationFactory,
+    ProjectFactory,
+    answers,
+    submitted_response,
+)
 from tests.worked_example import WORKED_RESPONSES
 
 pytestmark = pytest.mark.django_db
@@ -77,8 +84,8 @@ class TestWorkedExample:
         self, workspace, usage, viewer_client
     ) -> None:
         html = report_html(viewer_client, worked_example(workspace, usage))
-        assert html.count("Suppressed: fewer than 3 responses") >= 6  # 2 groups × 3 tables
-        assert "so this group's figures are not shown" in html
+        assert html.count("Hidden: fewer than 3 responses") >= 6  # 2 groups × 3 tables
+        assert "Some figures are hidden to protect anonymity" in html
         # The end users' own ADKAR means (e.g. Knowledge 2.333 → 2.3) appear nowhere.
         assert ">2.3<" not in html
 
@@ -117,6 +124,21 @@ class TestWorkedExample:
         html = report_html(viewer_client, project)
         assert "Only I would write this" not in html
         assert "Concerns are not shown with fewer than 3 responses" in html
+
+    def test_a_concern_beyond_the_shown_responses_waits_for_more(
+        self, workspace, usage, viewer_client
+    ) -> None:
+        project = worked_example(workspace, usage, concerns=("Training comes too late",))
+        submitted_response(
+            assessment=project.assessments.get(),
+            values=answers(aw=(4, 4, 4), nps=9),
+            concern="The fourth one writes this",
+        )
+        services.project_recalculate(project_id=project.pk)
+        html = report_html(viewer_client, project)
+        assert "Training comes too late" in html
+        assert "The fourth one writes this" not in html
+        assert "1 more response of Kick-off baseline is not in these figures yet" in html
 
     def test_without_usage_names_the_missing_component(self, worked_project, viewer_client) -> None:
         services.project_recalculate(project_id=worked_project.pk)
@@ -234,7 +256,7 @@ class TestPdf:
             page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
         )
         assert "61.0" in text and "At risk" in text
-        assert "Suppressed: fewer than 3 responses" in text
+        assert "Hidden: fewer than 3 responses" in text
         assert "Low confidence" in text
 
     def test_a_viewer_cannot_export(self, workspace, usage, viewer_client) -> None:
@@ -272,8 +294,138 @@ class TestHistoryCsv:
         assert row["Flags"] == "Low confidence"
 
 
+class TestTheIssueExample:
+    """Two leaders and four end users: nothing shown may give the leaders' figures back."""
+
+    LEADER = answers(aw=(5, 4, 5), de=(5, 5, 5), kn=(4, 4, 4), ab=(4, 4, 4), re=(4, 4, 4), nps=9)
+    END_USER = answers(aw=(3, 3, 2), de=(2, 2, 2), kn=(3, 3, 3), ab=(3, 3, 3), re=(3, 3, 3), nps=6)
+
+    @pytest.fixture
+    def project(self, workspace) -> Project:
+        project = ProjectFactory(account__workspace=workspace, name="Five answers")
+        assessment = AssessmentFactory(project=project)
+        # Six, not five: a round shows its responses by multiples of the minimum group size.
+        for role, values in (("sponsor", self.LEADER),) * 2 + (("end_user", self.END_USER),) * 4:
+            submitted_response(assessment=assessment, role=role, values=values)
+        services.project_recalculate(project_id=project.pk)
+        return project
+
+    def test_the_page_hides_the_end_users_too_and_says_why(self, project, viewer_client) -> None:
+        html = report_html(viewer_client, project)
+        assert "Hidden: fewer than 3 responses" in html
+        assert "this group's would reveal a smaller group's" in html
+        assert "Some figures are hidden to protect anonymity" in html
+        # The end users' Awareness (2.7) and Desire (2.0) means appear nowhere; "all" does.
+        assert ">2.7<" not in html and ">2.0<" not in html
+        assert ">3.3<" in html  # all: (4.667·2 + 2.667·4) / 6
+        assert 'End users <span class="text-body-secondary small">(hidden)' in html
+
+    def test_the_pdf_and_the_csv_hide_them_too(self, project, csm_client) -> None:
+        response = csm_client.get(reverse("reports:report_pdf", args=[project.pk]))
+        text = " ".join(
+            page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+        )
+        assert "would reveal a smaller" in text
+        # The end users' Awareness mean, 2.7, as a figure of its own (72.7 % is a weight).
+        assert not re.search(r"(?<![\d.])2\.7(?![\d %])", text)
+        response = csm_client.get(reverse("reports:project_history_csv", args=[project.pk]))
+        row = next(csv.DictReader(io.StringIO(response.content.decode())))
+        assert row["Leadership: ADKAR index"] == row["End users: ADKAR index"] == "suppressed"
+        assert row["End users: sentiment index"] == "suppressed"
+
+
 class TestLinks:
     def test_the_project_page_links_to_the_report(self, workspace, viewer_client) -> None:
         project = ProjectFactory(account__workspace=workspace)
         html = viewer_client.get(reverse("reports:project_detail", args=[project.pk])).content
         assert reverse("reports:project_report", args=[project.pk]).encode() in html
+
+
+def test_a_snapshot_stored_before_secondary_suppression_hides_both_role_groups(
+    workspace, usage, csm_client
+) -> None:
+    project = worked_example(workspace, usage)
+    snapshot = project.snapshots.get()
+    breakdown = snapshot.breakdown
+    breakdown["schema"] = 2
+    breakdown["groups"]["end_users"] = {
+        **breakdown["groups"]["all"],
+        "group": "end_users",
+        "responses": 4,
+        "suppressed": False,
+        "adkar_index": 12.345,
+    }
+    snapshot.breakdown = breakdown
+    snapshot.save()
+    response = csm_client.get(reverse("reports:project_history_csv", args=[project.pk]))
+    row = next(csv.DictReader(io.StringIO(response.content.decode())))
+    assert row["End users: ADKAR index"] == "suppressed"
+    assert "12.3" not in report_html(csm_client, project)
+
+
+class TestTrendByRounds:
+    """The history compares rounds: hand-computed scores, a provisional round, a model change."""
+
+    def project_with_rounds(self, workspace) -> Project:
+        import datetime
+
+        project = ProjectFactory(account__workspace=workspace, name="Rounds")
+        rounds = (
+            ("Baseline", datetime.date(2026, 1, 5), "closed", 2),  # every answer 2 → 25.0
+            ("Pre go-live", datetime.date(2026, 4, 6), "closed", 4),  # every answer 4 → 75.0
+            ("30 days after", datetime.date(2026, 6, 1), "open", 5),  # every answer 5 → 100.0
+        )
+        for name, opens_on, state, value in rounds:
+            assessment = AssessmentFactory(
+                project=project, name=name, opens_on=opens_on, closes_on=None, state=state
+            )
+            same = (value,) * 3
+            for _ in range(3):
+                submitted_response(
+                    assessment=assessment,
+                    values=answers(aw=same, de=same, kn=same, ab=same, re=same, ls=same),
+                )
+            services.project_recalculate(project_id=project.pk)
+            if name == "Pre go-live":
+                # A second snapshot of the same round (one more invited): only the latest counts.
+                InvitationFactory(assessment=assessment)
+                services.project_recalculate(project_id=project.pk)
+            if name == "Pre go-live":
+                services.scoring_model_revise(workspace=workspace, user=None, weight_sentiment=0.0)
+        return project
+
+    def test_one_point_per_round_with_changes_and_the_model_change(self, workspace) -> None:
+        from scoring import selectors
+
+        points = selectors.round_history(project=self.project_with_rounds(workspace))
+        assert [p.snapshot.assessment.name for p in points] == [
+            "Baseline",
+            "Pre go-live",
+            "30 days after",
+        ]
+        # No NPS answer: sentiment is missing; ADKAR and leadership carry the score.
+        assert [round(p.snapshot.score, 3) for p in points] == [25.0, 75.0, 100.0]
+        assert points[1].change == pytest.approx(50.0) and not points[1].model_changed
+        assert points[2].model_changed and points[2].change is None
+        assert [p.provisional for p in points] == [False, False, True]
+
+    def test_the_report_and_the_csv_show_it(self, workspace, csm_client) -> None:
+        project = self.project_with_rounds(workspace)
+        html = report_html(csm_client, project)
+        assert "provisional: still open" in html and "scoring model changed" in html
+        assert ">+50.0<" in html
+        response = csm_client.get(reverse("reports:project_history_csv", args=[project.pk]))
+        rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+        assert [row["Assessment"] for row in rows] == ["Baseline", "Pre go-live", "30 days after"]
+        assert [float(row["Change"] or "nan") for row in rows][1] == 50.0
+        assert rows[0]["Change"] == rows[2]["Change"] == ""
+        assert [row["Scoring model changed"] for row in rows] == ["no", "no", "yes"]
+        assert rows[2]["Provisional"] == "yes"
+
+    def test_the_score_table_shows_effective_weights_when_one_is_missing(
+        self, workspace, csm_client
+    ) -> None:
+        html = report_html(csm_client, self.project_with_rounds(workspace))
+        # Weights 40, 25, 0 and usage missing: ADKAR 40/65 = 61.5 %, leadership 38.5 %.
+        assert "Effective weight" in html
+        assert ">61.5 %<" in html and ">38.5 %<" in html

@@ -46,6 +46,9 @@ def _worked_breakdown() -> dict:
 class Point:
     created_at: datetime.datetime
     score: float | None
+    label: str
+    provisional: bool = False
+    model_changed: bool = False
 
 
 def test_groups_come_in_display_order_with_their_labels() -> None:
@@ -67,11 +70,15 @@ def test_charts_leave_suppressed_groups_out() -> None:
     assert charts["adkar"]["barrierLine"] == 3.0
 
 
-def test_the_history_chart_is_dated_oldest_first() -> None:
+def test_the_history_chart_has_a_time_axis_of_rounds() -> None:
     history = [
-        Point(datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC), 55.0),
-        Point(datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC), 61.0),
+        Point(datetime.datetime(2026, 1, 5, tzinfo=datetime.UTC), 55.0, "Baseline"),
+        Point(datetime.datetime(2026, 3, 2, tzinfo=datetime.UTC), 61.0, "Pre go-live", True),
     ]
     chart = shaping.report_charts({}, history, [])["history"]
-    assert chart["labels"] == ["2026-01-05", "2026-03-02"]
-    assert chart["datasets"][0]["data"] == [55.0, 61.0]
+    assert chart["timeAxis"] and chart["labels"] == ["Baseline", "Pre go-live"]
+    points = chart["datasets"][0]["data"]
+    assert [p["y"] for p in points] == [55.0, 61.0]
+    # 56 days apart on the axis, in milliseconds.
+    assert points[1]["x"] - points[0]["x"] == 56 * 24 * 3600 * 1000
+    assert points[1]["round"] == "Pre go-live (provisional)"

@@ -109,7 +109,7 @@ class TestWorkedExample:
         assert data["schema"] == engine.BREAKDOWN_SCHEMA
         assert data["groups"]["end_users"] == {
             "group": "end_users",
-            "responses": 2,
+            "responses": None,
             "suppressed": True,
             "element_means": None,
             "adkar_index": None,
@@ -118,7 +118,9 @@ class TestWorkedExample:
             "sentiment_index": None,
             "barrier_distribution": None,
             "nps_counts": None,
+            "hidden_reason": "too_small",
         }
+        assert data["figures_hidden"] is True
         assert data["groups"]["all"]["nps_counts"] == {
             "promoters": 1,
             "passives": 1,
@@ -170,7 +172,8 @@ class TestReweightingAndMissingData:
         elements = engine.element_scores(skipped)
         assert elements["awareness"] is None and elements["desire"] == 2.5
         assert engine.barrier_point(elements) == "desire"
-        result = calculate(ScoreInput((skipped,), 1, None, project_live=False))
+        alone = ModelParameters(min_group_size=1)
+        result = calculate(ScoreInput((skipped,), 1, None, project_live=False, model=alone))
         assert result.groups["all"].adkar_index == pytest.approx((37.5 + 100) / 2)
         assert "sentiment" in result.missing_components
 
@@ -266,12 +269,55 @@ class TestFlags:
 
 class TestSuppression:
     def test_a_group_at_the_minimum_size_is_shown(self) -> None:
-        people = _group("end_user", 3, 4) + _group("sponsor", 2, 5)
-        result = calculate(ScoreInput(people, 5, None, project_live=False))
+        people = _group("end_user", 3, 4) + _group("sponsor", 3, 5)
+        result = calculate(ScoreInput(people, 6, None, project_live=False))
         assert not result.groups["end_users"].suppressed
         assert result.groups["end_users"].adkar_index == 75.0
-        assert result.groups["leadership"].suppressed
-        assert result.groups["leadership"].responses == 2
+        assert result.groups["end_users"].responses == 3
+        assert not result.figures_hidden
+
+    def test_the_issue_example_hides_the_end_users_too(self) -> None:
+        # Two leaders and three end users: "all" minus the end users would give the leaders.
+        people = _group("end_user", 3, 2) + _group("sponsor", 2, 5, nps=9)
+        result = calculate(ScoreInput(people, 5, None, project_live=False))
+        leaders, end_users = result.groups["leadership"], result.groups["end_users"]
+        assert leaders.suppressed and leaders.hidden_reason == "too_small"
+        assert end_users.suppressed and end_users.hidden_reason == "derivable"
+        assert leaders.responses is None and end_users.responses is None
+        assert end_users.nps_counts is None and end_users.element_means is None
+        assert result.groups["all"].responses == 5 and result.figures_hidden
+
+    def test_the_whole_group_is_hidden_below_the_minimum(self) -> None:
+        result = calculate(ScoreInput(_group("end_user", 2, 4), 5, None, project_live=False))
+        assert result.groups["all"].suppressed and result.score is None
+
+    def test_a_figure_too_few_answered_is_hidden_in_every_group(self) -> None:
+        # Everyone answers the ADKAR items, but only two leaders give an NPS answer.
+        people = _group("sponsor", 2, 4, nps=10) + _group("sponsor", 1, 4, nps=None)
+        people += _group("end_user", 3, 4, nps=3)
+        result = calculate(ScoreInput(people, 6, None, project_live=False))
+        assert result.groups["leadership"].nps is None
+        assert result.groups["leadership"].nps_counts is None
+        assert result.groups["leadership"].adkar_index == 75.0
+        assert result.groups["end_users"].nps is None
+        assert result.groups["all"].nps_counts == {"promoters": 2, "passives": 0, "detractors": 3}
+
+    def test_department_segments_are_judged_with_the_roles(self) -> None:
+        def in_department(people: tuple[Respondent, ...], name: str) -> tuple[Respondent, ...]:
+            return tuple(dataclasses.replace(p, segments={"department": name}) for p in people)
+
+        people = in_department(_group("end_user", 4, 2), "Sales")
+        people += in_department(_group("end_user", 3, 4), "Finance")
+        people += in_department(_group("sponsor", 3, 5), "Finance")
+        people += in_department(_group("end_user", 2, 1), "Legal")
+        result = calculate(ScoreInput(people, 12, None, project_live=False))
+        departments = result.segments["department"]
+        assert departments["Legal"].hidden_reason == "too_small"
+        # Sales is the smallest other department: all − Finance − Sales would give Legal.
+        assert departments["Sales"].hidden_reason == "derivable"
+        assert departments["Finance"].responses == 6
+        assert departments["Finance"].element_means["awareness"] == pytest.approx(4.5)
+        assert result.as_dict()["segments"]["department"]["Legal"]["responses"] is None
 
     def test_the_minimum_group_size_comes_from_the_model(self) -> None:
         people = _group("sponsor", 2, 5)
@@ -281,11 +327,12 @@ class TestSuppression:
 
     def test_a_suppressed_group_raises_no_action(self) -> None:
         # Two end users with a Desire barrier, hidden; leaders fine: no action reveals them.
-        people = _group("sponsor", 3, 5) + _group("end_user", 2, 5, desire=2)
-        result = calculate(ScoreInput(people, 5, None, project_live=False))
-        assert result.groups["all"].barrier_distribution["desire"] == pytest.approx(0.4)
+        people = _group("sponsor", 4, 5) + _group("end_user", 2, 5, desire=2)
+        result = calculate(ScoreInput(people, 6, None, project_live=False))
+        assert result.groups["all"].barrier_distribution["desire"] == pytest.approx(1 / 3)
+        assert result.groups["leadership"].hidden_reason == "derivable"
         assert [a.dimension for a in result.actions] == ["desire"]
-        assert result.actions[0].reasons == ("barrier point of 40% of all respondents",)
+        assert result.actions[0].reasons == ("barrier point of 33% of all respondents",)
 
 
 # --- Properties ---------------------------------------------------------------------------
@@ -330,13 +377,17 @@ def test_the_score_is_between_0_and_100_or_missing(people, usage, model_weights)
 )
 def test_raising_one_answer_never_lowers_its_dimension(people, who, dimension, item) -> None:
     who %= len(people)
-    before = calculate(ScoreInput(tuple(people), len(people), None, False))
+    # About means, not suppression: every group is shown.
+    alone = ModelParameters(min_group_size=1)
+    before = calculate(ScoreInput(tuple(people), len(people), None, False, alone))
     chosen = people[who]
     answers = list(chosen.likert[dimension])
     answers[item] = min(answers[item] + 1, 5)
     raised = dataclasses.replace(chosen, likert={**chosen.likert, dimension: tuple(answers)})
     after = calculate(
-        ScoreInput(tuple(people[:who] + [raised] + people[who + 1 :]), len(people), None, False)
+        ScoreInput(
+            tuple(people[:who] + [raised] + people[who + 1 :]), len(people), None, False, alone
+        )
     )
     assert after.groups["all"].element_means[dimension] >= (
         before.groups["all"].element_means[dimension] - 1e-9

@@ -218,6 +218,23 @@ class TestDemoData:
         )
         assert len(acme_history) >= 2 and acme_history[-1] > acme_history[0]
 
+    def test_demo_shows_a_department_heatmap_with_a_hidden_department_and_two_rounds(
+        self,
+    ) -> None:
+        from reports import selectors as report_selectors
+
+        call_command("seed_demo", stdout=StringIO())
+        project = Project.objects.get(workspace__slug="demo", name="Fleet planning rollout")
+        baseline = project.assessments.get(name="Kick-off baseline")
+        shown = report_selectors.project_heatmap(project=project, compare=str(baseline.pk))
+        rows = {row.key: row for row in shown["heatmap"].rows}
+        assert rows["IT"].hidden_reason == "too_small"
+        assert rows["Operations"].hidden_reason == "derivable"
+        assert rows["Planning"].responses >= 3 and rows["Warehouse"].responses >= 3
+        assert shown["previous"].snapshot.assessment == baseline
+        assert any(cell.change for cell in rows["Planning"].cells)
+        assert ("attribute:location", "Location") in shown["splits"]
+
     def test_history_has_one_snapshot_per_scored_assessment(self, workspace) -> None:
         import datetime
 
@@ -233,8 +250,9 @@ class TestDemoData:
             opens_on=datetime.date(2026, 3, 2),
             closes_on=datetime.date(2026, 3, 20),
         )
-        submitted_response(assessment=baseline, values=answers(aw=(2, 2, 2)))
-        submitted_response(assessment=later, values=answers(aw=(5, 5, 5)))
+        for _ in range(3):  # the minimum group size: fewer show no figure
+            submitted_response(assessment=baseline, values=answers(aw=(2, 2, 2)))
+            submitted_response(assessment=later, values=answers(aw=(5, 5, 5)))
         services.project_history_backfill(project_id=project.pk)
         history = list(project.snapshots.order_by("created_at", "id"))
         assert [s.assessment for s in history] == [baseline, later]

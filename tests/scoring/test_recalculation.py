@@ -64,10 +64,26 @@ class TestSnapshots:
 
     def test_new_evidence_stores_a_new_snapshot(self, worked_project: Project) -> None:
         services.project_recalculate(project_id=worked_project.pk)
-        _submit(worked_project)
-        assert worked_project.snapshots.count() == 2
+        for _ in range(3):
+            _submit(worked_project)
         latest = worked_project.snapshots.latest()
-        assert latest.responses == 4
+        assert latest.responses == 6
+
+    def test_submitting_one_at_a_time_never_reveals_fewer_than_the_minimum(
+        self, worked_project: Project
+    ) -> None:
+        # Three responses are in (the worked example); submit seven more, one at a time.
+        services.project_recalculate(project_id=worked_project.pk)
+        for count in range(4, 11):
+            _submit(worked_project, {**END_USER_4, "AW1": count % 5 + 1})
+        # A new invitation changes the response rate, so snapshots are stored in between;
+        # their answers' figures change only in steps of three new responses.
+        states: dict[int, dict] = {}
+        for snapshot in worked_project.snapshots.order_by("created_at", "id"):
+            groups = snapshot.breakdown["groups"]
+            assert groups["all"]["responses"] == snapshot.responses
+            assert states.setdefault(snapshot.responses, groups) == groups
+        assert list(states) == [3, 6, 9]
 
     def test_drafts_never_count(self, worked_project: Project) -> None:
         assessment = worked_project.assessments.get()
@@ -88,8 +104,12 @@ class TestSnapshots:
         services.project_recalculate(project_id=worked_project.pk)
         assert worked_project.snapshots.latest().assessment.name == "Kick-off baseline"
         _submit(worked_project, END_USER_4)
+        _submit(worked_project, END_USER_4)
+        # Two responses show nothing yet: the baseline stays the evidence.
+        assert worked_project.snapshots.latest().assessment.name == "Kick-off baseline"
+        _submit(worked_project, END_USER_4)
         snapshot = worked_project.snapshots.latest()
-        assert snapshot.assessment == later and snapshot.responses == 1
+        assert snapshot.assessment == later and snapshot.responses == 3
 
     def test_a_project_without_evidence_has_not_enough_data(self, workspace) -> None:
         project = ProjectFactory(account__workspace=workspace)
@@ -100,9 +120,10 @@ class TestSnapshots:
     def test_dont_know_answers_are_left_out(self, workspace) -> None:
         project = ProjectFactory(account__workspace=workspace)
         assessment = AssessmentFactory(project=project)
-        submitted_response(
-            assessment=assessment, values=answers(aw=(None, None, None), de=(2, 2, 2))
-        )
+        for _ in range(3):
+            submitted_response(
+                assessment=assessment, values=answers(aw=(None, None, None), de=(2, 2, 2))
+            )
         snapshot = services.project_recalculate(project_id=project.pk)
         means = snapshot.breakdown["groups"]["all"]["element_means"]
         assert means["awareness"] is None and means["desire"] == 2.0
@@ -181,7 +202,8 @@ class TestCoalescing:
         tasks.recalculate_project.apply(args=[worked_project.pk])
         worked_project.refresh_from_db()
         assert not worked_project.needs_recalculation
-        assert worked_project.snapshots.get().responses == 13
+        # 13 submitted; the figures show the first 12, a multiple of the minimum group size.
+        assert worked_project.snapshots.get().responses == 12
 
     def test_a_trigger_after_the_calculation_started_enqueues_again(
         self, worked_project: Project
@@ -211,7 +233,7 @@ class TestCoalescing:
                     submitted_response(assessment=assessment, values=END_USER_4)
                     project_mark_for_recalculation(project_id=worked_project.pk)
         assert recalculate.call_count == 1
-        assert worked_project.snapshots.get().responses == 8
+        assert worked_project.snapshots.get().responses == 6  # of 8: shown by threes
 
 
 class TestBrokerDown:
@@ -230,7 +252,7 @@ class TestBrokerDown:
         assert tasks.sweep_dirty_projects.apply().get() == 1
         worked_project.refresh_from_db()
         assert not worked_project.needs_recalculation
-        assert worked_project.snapshots.get().responses == 4
+        assert worked_project.snapshots.get().responses == 3  # the fourth waits for two more
 
     def test_a_project_edit_succeeds_and_stays_marked(self, workspace, broker_down) -> None:
         from tests.conftest import _client_for
@@ -256,6 +278,8 @@ class TestSchedule:
     def test_the_beat_schedule_runs_registered_tasks(self, settings) -> None:
         from config.celery_app import app
 
+        # What a worker does at start: import every installed app's tasks module.
+        app.loader.import_default_modules()
         schedule = settings.CELERY_BEAT_SCHEDULE
         assert schedule["scoring-sweep-dirty-projects"]["schedule"] == 60.0
         for entry in schedule.values():

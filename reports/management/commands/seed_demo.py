@@ -94,25 +94,32 @@ DEMO_ACCOUNTS = (
 
 DEMO_FEATURES = ["reports", "dashboards", "alerts", "exports"]
 
+# name, role, department, location (an attribute column of the invitation list). IT has two
+# people only: its figures are hidden on the heatmap, with the department that would reveal it.
 DEMO_PEOPLE = (
-    ("Grace Hopper", "sponsor", "Executive board"),
-    ("Alan Turing", "manager", "Operations"),
-    ("Katherine Johnson", "manager", "Planning"),
-    ("Margaret Hamilton", "manager", "IT"),
-    ("Edsger Dijkstra", "end_user", "Operations"),
-    ("Barbara Liskov", "end_user", "Operations"),
-    ("Donald Knuth", "end_user", "Planning"),
-    ("Frances Allen", "end_user", "Planning"),
-    ("John Backus", "end_user", "Warehouse"),
-    ("Radia Perlman", "end_user", "Warehouse"),
-    ("Ken Thompson", "end_user", "IT"),
-    ("Shafi Goldwasser", "end_user", "Customer service"),
+    ("Grace Hopper", "sponsor", "Operations", "Lyon"),
+    ("Alan Turing", "manager", "Operations", "Lyon"),
+    ("Katherine Johnson", "manager", "Planning", "Hamburg"),
+    ("Margaret Hamilton", "manager", "IT", "Lyon"),
+    ("Edsger Dijkstra", "end_user", "Operations", "Lyon"),
+    ("John Backus", "end_user", "Warehouse", "Hamburg"),
+    ("Donald Knuth", "end_user", "Planning", "Hamburg"),
+    ("Radia Perlman", "end_user", "Warehouse", "Hamburg"),
+    ("Ken Thompson", "end_user", "IT", "Lyon"),
+    ("Barbara Liskov", "end_user", "Operations", "Lyon"),
+    ("Frances Allen", "end_user", "Planning", "Hamburg"),
+    ("Dennis Ritchie", "end_user", "Warehouse", "Hamburg"),
+    ("Hedy Lamarr", "end_user", "Warehouse", "Lyon"),
+    ("Shafi Goldwasser", "end_user", "Warehouse", "Hamburg"),
+    ("Leslie Lamport", "end_user", "Planning", "Lyon"),
+    ("Tim Berners-Lee", "end_user", "Operations", "Hamburg"),
+    ("Niklaus Wirth", "end_user", "Planning", "Hamburg"),
 )
 
 
-# The customer's operations team works in German and its service desk in French: their
-# invitations and surveys speak those languages, everyone else's the workspace's English.
-DEPARTMENT_LANGUAGES = {"Operations": "de", "Warehouse": "de", "Customer service": "fr"}
+# The customer's end users answer in their site's language (Hamburg in German, Lyon in French);
+# its leaders, like the workspace, in English.
+LOCATION_LANGUAGES = {"Hamburg": "de", "Lyon": "fr"}
 # A template of the admin's own next to the built-in one, with its wording in three languages.
 PULSE_TEMPLATE = "Go-live pulse"
 PULSE_CODES = ("AW1", "KN1", "KN2", "AB2", "LS2", "NPS", "CON")
@@ -344,9 +351,10 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
                 email=f"{person.split()[0].lower()}@{domain}",
                 role=role,
                 department=department,
-                language=DEPARTMENT_LANGUAGES.get(department, ""),
+                language=LOCATION_LANGUAGES.get(location, "") if role == "end_user" else "",
+                attributes={"location": location},
             )
-            for person, role, department in DEMO_PEOPLE
+            for person, role, department, location in DEMO_PEOPLE
         ]
         if state != AssessmentState.DRAFT:
             _seed_answers(assessment=assessment, invitations=invitations, state=state, today=today)
@@ -458,9 +466,10 @@ def _seed_answers(
         )
         drafts: list[Invitation] = []
     elif state == AssessmentState.OPEN:
-        submitters, drafts = leaders[:3] + users[:5], users[5:7]
+        # Figures show by multiples of the minimum group size: 12 of these 13 are shown.
+        submitters, drafts = leaders + users[:9], users[9:11]
     else:
-        submitters, drafts = leaders + users[:6], []
+        submitters, drafts = leaders + users[:11], []
     sections = len({item.dimension for item in assessment.template.items.all()}) - 1
     for number, invitation in enumerate(submitters):
         profile = leaders_profile if invitation.role in LEADERSHIP_ROLES else users_profile
