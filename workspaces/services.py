@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import secrets
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -93,7 +94,12 @@ def member_invitation_token_hash(token: str) -> str:
 
 @transaction.atomic
 def member_invitation_create(
-    *, workspace: Workspace, email: str, role: str, invited_by: AbstractBaseUser | None
+    *,
+    workspace: Workspace,
+    email: str,
+    role: str,
+    invited_by: AbstractBaseUser | None,
+    connection: Any = None,
 ) -> MemberInvitation:
     """Invite `email` to join `workspace` with `role` and e-mail the link after commit.
 
@@ -116,11 +122,13 @@ def member_invitation_create(
     )
     invitation.full_clean()
     invitation.save()
-    transaction.on_commit(partial(_send_member_invitation, invitation, token), robust=True)
+    transaction.on_commit(
+        partial(_send_member_invitation, invitation, token, connection), robust=True
+    )
     return invitation
 
 
-def _send_member_invitation(invitation: MemberInvitation, token: str) -> None:
+def _send_member_invitation(invitation: MemberInvitation, token: str, connection: Any) -> None:
     link = settings.SITE_URL.rstrip("/") + reverse("workspaces:member_join", args=[token])
     context = {
         "workspace": invitation.workspace.name,
@@ -133,6 +141,7 @@ def _send_member_invitation(invitation: MemberInvitation, token: str) -> None:
         render_to_string("workspaces/email/member_invitation.txt", context),
         None,
         [invitation.email],
+        connection=connection,
     )
 
 

@@ -122,3 +122,19 @@ def test_only_admins_invite(client_for, workspace):
     response = client.post(reverse("workspaces:member_list"), {"email": "x@example.com"})
     assert response.status_code == 403
     assert not MemberInvitation.objects.exists()
+
+
+def test_the_invitation_secret_never_reaches_a_log_line():
+    from readiness.survey.log_filters import redact
+
+    assert redact('"GET /join/Zx9-secret/ HTTP/1.1" 200') == '"GET /join/[redacted]/ HTTP/1.1" 200'
+
+
+def test_the_demo_shows_an_invitation_waiting_to_be_accepted():
+    import os
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))
+    pending = MemberInvitation.objects.get(email="new.analyst@northwind.example")
+    assert pending.accepted_at is None and not mail.outbox
