@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from workspaces import services
-from workspaces.models import Membership, Role, Workspace
+from workspaces.models import MemberInvitation, Membership, Role, Workspace
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -109,3 +109,10 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:
         services.membership_remove(membership=obj)
+
+
+@admin.register(MemberInvitation)
+class MemberInvitationAdmin(ReadOnlyAdmin):
+    list_display = ["email", "workspace", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["workspace"]
+    list_select_related = ["workspace"]

@@ -8,6 +8,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
 
 from workspaces.models import Role
 
@@ -24,30 +25,25 @@ def form_helper(label: str, *layout: Any) -> FormHelper:
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
-class MemberAddForm(forms.Form):
-    username = forms.CharField(
-        max_length=254,
-        label="Username or e-mail",
-        help_text="The person must already have an account.",
-    )
-    role = forms.ChoiceField(choices=Role.choices)
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = form_helper("Add member", Row(Column("username"), Column("role")))
+        self.helper = form_helper("Send the invitation", Row(Column("email"), Column("role")))
 
-    def clean_username(self) -> Any:
-        value = self.cleaned_data["username"].strip()
-        user_model = get_user_model()
-        user = (
-            user_model.objects.filter(username__iexact=value).first()
-            or user_model.objects.filter(email__iexact=value).first()
-        )
-        if user is None:
-            raise forms.ValidationError(
-                f"No user “{value}” exists. Ask them to get an account first, then add them here."
-            )
-        return user
+
+class JoinForm(UserCreationForm):
+    """A new member's account: a username and a password (the e-mail is the invited one)."""
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("Create my account and join")
 
 
 class MemberRoleForm(forms.Form):

@@ -67,6 +67,32 @@ class Membership(models.Model):
         return f"{self.user} in {self.workspace} as {self.role}"
 
 
+class MemberInvitation(models.Model):
+    """An e-mailed invitation to join a workspace with a role; the person accepts by its link.
+
+    Only the SHA-256 of the link's secret is stored. Nobody becomes a member without accepting.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="member_invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.workspace} as {self.role}"
+
+
 class WorkspaceQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> WorkspaceQuerySet:
         """Return only the rows that belong to `workspace`."""

@@ -7,7 +7,7 @@ from typing import TypeVar
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from workspaces.models import Membership, Workspace
+from workspaces.models import MemberInvitation, Membership, Workspace
 
 M = TypeVar("M")
 
@@ -19,6 +19,11 @@ def get_in_workspace(queryset: QuerySet[M], workspace: Workspace, pk: object) ->
 
 def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
     return Membership.objects.filter(workspace=workspace).select_related("user")
+
+
+def member_invitations_pending(*, workspace: Workspace) -> QuerySet[MemberInvitation]:
+    """Return the workspace's invitations nobody has accepted yet, newest first."""
+    return MemberInvitation.objects.filter(workspace=workspace, accepted_at__isnull=True)
 
 
 def membership_get(*, workspace: Workspace, membership_id: int) -> Membership:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("workspace/switch/", views.workspace_switch, name="workspace_switch"),
     path("workspace/members/", views.member_list, name="member_list"),
     path("workspace/members/<int:membership_id>/", views.member_update, name="member_update"),
+    path("join/<str:token>/", views.member_join, name="member_join"),
 ]

@@ -7,12 +7,13 @@ import re
 
 # A survey path carries the respondent's secret; request logs (runserver, django.request) would
 # otherwise write it to disk in plain text.
-SURVEY_PATH = re.compile(r"/s/[^/\s\"'?]+")
+# The workspace invitation link (/join/<token>/) carries a secret the same way.
+SURVEY_PATH = re.compile(r"/(s|join)/[^/\s\"'?]+")
 
 
 def redact(text: str) -> str:
-    """Return `text` with the token of every survey path replaced by a placeholder."""
-    return SURVEY_PATH.sub("/s/[redacted]", text)
+    """Return `text` with the token of every survey or invitation path replaced."""
+    return SURVEY_PATH.sub(r"/\1/[redacted]", text)
 
 
 class RedactSurveyTokens(logging.Filter):

@@ -134,3 +134,29 @@ def test_every_page_passes_axe(browser, axe_source, admin_pages) -> None:
     context.close()
     assert failures == []
     assert errors == []
+
+
+def test_the_workspace_invitation_page_passes_axe(browser, axe_source, live_server) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from workspaces.models import MemberInvitation
+    from workspaces.services import member_invitation_token_hash
+
+    workspace = WorkspaceFactory(name="Northwind", slug="northwind")
+    MemberInvitation.objects.create(
+        workspace=workspace,
+        email="new.person@example.com",
+        token_hash=member_invitation_token_hash("e2e-join-token"),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    response = page.goto(f"{live_server.url}/join/e2e-join-token/")
+    assert response is not None and response.status == 200
+    assert_accessible(page, axe_source, DESKTOP["width"])
+    context.close()
+    assert errors == []

@@ -107,10 +107,10 @@ def form_posts(workspace, assessment) -> dict[str, tuple[str, dict[str, str], st
             {"workspace": ""},
             "workspace",
         ),
-        "member add": (
+        "member invite": (
             reverse("workspaces:member_list"),
-            {"username": "", "role": "viewer"},
-            "username",
+            {"email": "", "role": "viewer"},
+            "email",
         ),
         "scoring model weight": (
             reverse("scoring:scoring_model"),
@@ -128,7 +128,7 @@ def form_posts(workspace, assessment) -> dict[str, tuple[str, dict[str, str], st
         "invitation name",
         "invitation list",
         "workspace switch",
-        "member add",
+        "member invite",
         "scoring model weight",
     ],
 )

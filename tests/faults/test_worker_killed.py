@@ -19,9 +19,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from config.celery_app import app as celery_app
 from tests.brokers import celery_broker
 from tests.factories import ProjectFactory
+from tests.faults.redis_server import own_redis
 from tests.scoring.test_worker import _database_url
 from usage import services
 from usage.models import UsageEvent, UsageImport, UsageImportState
@@ -32,9 +32,12 @@ WORKER_APP_NAME = "adoptready-fault-worker"
 ROWS = 20_000
 
 
-def start_worker(log: Path) -> subprocess.Popen:
+def start_worker(log: Path, redis_url: str) -> subprocess.Popen:
     env = {
         **os.environ,
+        # A broker of the test's own: no other test's worker takes this task, nor this worker
+        # theirs.
+        "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -110,9 +113,8 @@ def test_a_worker_killed_mid_import_stores_nothing_and_the_import_fails_clearly(
         password=db.get("PASSWORD") or None,
         autocommit=True,
     )
-    with celery_broker(os.environ["REDIS_URL"]):
-        celery_app.control.purge()
-        worker = start_worker(log)
+    with own_redis() as redis, celery_broker(redis.url):
+        worker = start_worker(log, redis.url)
         try:
             with holder.cursor() as cursor:
                 cursor.execute(
@@ -139,7 +141,6 @@ def test_a_worker_killed_mid_import_stores_nothing_and_the_import_fails_clearly(
             if worker.poll() is None:
                 worker.kill()
                 worker.wait(timeout=10)
-            celery_app.control.purge()
 
     assert UsageEvent.objects.count() == 0
     stalled = UsageImport.objects.get(pk=upload.pk)

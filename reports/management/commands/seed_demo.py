@@ -176,6 +176,14 @@ def _seed_workspaces() -> None:
         workspace_services.membership_set(workspace=workspace, user=user, role=demo.role)
     # The admin also works for a second vendor, to show switching and isolation.
     workspace_services.membership_set(workspace=other, user=users["admin"], role=Role.ADMIN)
+    # Someone invited who has not accepted yet: members join only by accepting (e-mail dropped).
+    workspace_services.member_invitation_create(
+        workspace=workspace,
+        email="new.analyst@northwind.example",
+        role=Role.VIEWER,
+        invited_by=users["admin"],
+        connection=get_connection("django.core.mail.backends.dummy.EmailBackend"),
+    )
     services.account_create(
         workspace=other, name="Initech", external_id="INI-1", industry="Software", owner=None
     )
