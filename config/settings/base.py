@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "readiness",
     "usage",
     "scoring",
+    "plans",
     "reports",
 ]
 
