@@ -251,6 +251,8 @@ class DigestPreference(models.Model):
         Membership, on_delete=models.CASCADE, related_name="digest_preference"
     )
     daily_digest = models.BooleanField("daily e-mail of due and overdue actions", default=True)
+    # The day the last digest went out: a second run on the same day sends nothing again.
+    last_digest_on = models.DateField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

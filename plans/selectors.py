@@ -296,6 +296,23 @@ def my_actions(*, membership: Membership, today: datetime.date) -> MyActions:
     return result
 
 
+def digest_actions(*, today: datetime.date) -> list[Action]:
+    """Return, in every workspace, the open actions a digest tells their owners about today.
+
+    Due within three days or overdue, with an owner who has an e-mail address, has not turned
+    the digest off and has not had today's digest yet. One query, ordered by owner.
+    """
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    silenced = DigestPreference.objects.filter(Q(daily_digest=False) | Q(last_digest_on=today))
+    return list(
+        Action.objects.filter(status__in=OPEN_STATUSES, due_on__lte=horizon, owner__isnull=False)
+        .exclude(owner__user__email="")
+        .exclude(owner__in=silenced.values("membership_id"))
+        .select_related("owner__user", "owner__workspace", "project__account")
+        .order_by("owner_id", "due_on", "id")
+    )
+
+
 def digest_enabled(*, membership: Membership) -> bool:
     """Return whether the member receives the daily digest (on unless turned off)."""
     return not DigestPreference.objects.filter(membership=membership, daily_digest=False).exists()

@@ -6,9 +6,13 @@ import datetime
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from plans import effects, selectors
@@ -240,7 +244,11 @@ def _open_recommended(project: Project, target: str, target_group: str) -> Actio
 def action_update(*, action: Action, user: AbstractBaseUser | None, **fields: Any) -> Action:
     """Edit an action; a new owner, due date or target group is written to its log."""
     _refuse_unknown(fields, ACTION_FIELDS)
-    action = Action.objects.select_for_update().select_related("owner__user").get(pk=action.pk)
+    action = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("owner__user")
+        .get(pk=action.pk)
+    )
     _check_references(
         action.project,
         fields.get("owner", action.owner),
@@ -301,6 +309,52 @@ def action_status_change(
 def action_drop(*, action: Action, user: AbstractBaseUser | None, note: str = "") -> ActionUpdate:
     """Drop an action: it leaves the open plan, and its history stays."""
     return action_status_change(action=action, user=user, status=ActionStatus.DROPPED, note=note)
+
+
+# --- The daily digest --------------------------------------------------------------------
+
+
+def _digest_email(owner: Membership, actions: list[Action], today: datetime.date) -> Any:
+    overdue = [a for a in actions if a.due_on < today]
+    context = {
+        "name": owner.user.get_full_name() or owner.user.username,
+        "workspace": owner.workspace.name,
+        "overdue": overdue,
+        "due_soon": [a for a in actions if a.due_on >= today],
+        "today": today,
+        "link": settings.SITE_URL.rstrip("/") + reverse("plans:my_actions"),
+    }
+    subject = " ".join(render_to_string("plans/email/digest_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject, render_to_string("plans/email/digest.txt", context), to=[owner.user.email]
+    )
+    message.attach_alternative(render_to_string("plans/email/digest.html", context), "text/html")
+    return message
+
+
+@transaction.atomic
+def action_digests_send(*, today: datetime.date | None = None, connection: Any = None) -> int:
+    """E-mail each owner one digest of their actions due in three days or overdue.
+
+    Nothing goes to a member with nothing due, to one who turned the digest off, or twice on
+    the same day (running again is harmless). Return how many digests were sent.
+    """
+    today = today or timezone.localdate()
+    by_owner: dict[int, list[Action]] = {}
+    owners: dict[int, Membership] = {}
+    for action in selectors.digest_actions(today=today):
+        by_owner.setdefault(action.owner_id, []).append(action)
+        owners[action.owner_id] = action.owner
+    if not by_owner:
+        return 0
+    messages = [_digest_email(owners[pk], actions, today) for pk, actions in by_owner.items()]
+    (connection or get_connection()).send_messages(messages)
+    # Marked after sending: a failed send rolls this back and the next run tries again.
+    DigestPreference.objects.bulk_create(
+        [DigestPreference(membership_id=pk) for pk in by_owner], ignore_conflicts=True
+    )
+    DigestPreference.objects.filter(membership_id__in=by_owner).update(last_digest_on=today)
+    return len(messages)
 
 
 # --- Preferences --------------------------------------------------------------------------
