@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from plans import effects
 from plans.models import (
@@ -316,6 +317,37 @@ def digest_actions(*, today: datetime.date) -> list[Action]:
 def digest_enabled(*, membership: Membership) -> bool:
     """Return whether the member receives the daily digest (on unless turned off)."""
     return not DigestPreference.objects.filter(membership=membership, daily_digest=False).exists()
+
+
+ACTIONS_OPEN, ACTIONS_OVERDUE = "open", "overdue"
+ACTION_FILTERS: dict[str, str] = {
+    ACTIONS_OPEN: "With open actions",
+    ACTIONS_OVERDUE: "With overdue actions",
+}
+
+
+def action_count_annotations(*, today: datetime.date) -> dict[str, Coalesce]:
+    """Return `open_actions` and `overdue_actions` per project, as annotations of a Project
+    queryset (correlated subqueries: a portfolio page keeps its fixed query count)."""
+    open_actions = Action.objects.filter(project_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+
+    def count(queryset: QuerySet[Action]) -> Coalesce:
+        counted = queryset.order_by().values("project_id").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted), 0)
+
+    return {
+        "open_actions": count(open_actions),
+        "overdue_actions": count(open_actions.filter(due_on__lt=today)),
+    }
+
+
+def filter_by_actions(projects: QuerySet, actions: str) -> QuerySet:
+    """Keep the projects with open (or overdue) actions; any other value keeps them all."""
+    if actions == ACTIONS_OPEN:
+        return projects.filter(open_actions__gt=0)
+    if actions == ACTIONS_OVERDUE:
+        return projects.filter(overdue_actions__gt=0)
+    return projects
 
 
 def open_action_counts(*, workspace: Workspace, today: datetime.date) -> dict[int, dict[str, int]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from plans import selectors as plan_selectors
 from readiness.models import ProjectStatus
 from reports import selectors
 from scoring import engine
@@ -27,6 +28,11 @@ class PortfolioFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProjectStatus.choices])
     flag = forms.ChoiceField(
         required=False, choices=[("", "Any flag"), *engine.FLAG_LABELS.items()]
+    )
+    actions = forms.ChoiceField(
+        required=False,
+        label="Change plan",
+        choices=[("", "Any actions"), *plan_selectors.ACTION_FILTERS.items()],
     )
     sort = forms.ChoiceField(
         required=False,
@@ -50,6 +56,7 @@ class PortfolioFilterForm(forms.Form):
         "owner": "owner",
         "status": "status",
         "flag": "flag",
+        "actions": "change-plan filter",
         "sort": "sort order",
     }
 

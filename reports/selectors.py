@@ -6,6 +6,8 @@ respondents or usage rows; `reports.shaping` turns what they read into what the 
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db.models import (
     DateField,
@@ -20,7 +22,9 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Lower
+from django.utils import timezone
 
+from plans import selectors as plan_selectors
 from readiness.models import Answer, Dimension, ItemKind, Project, ProjectStatus, ResponseStatus
 from reports import shaping
 from scoring import engine
@@ -52,13 +56,15 @@ def portfolio_projects(
     owner: int | str | None = None,
     status: str = "",
     flag: str = "",
+    actions: str = "",
     sort: str = "score",
+    today: datetime.date | None = None,
 ) -> QuerySet[Project]:
     """Return the workspace's projects with their latest and previous score, filtered and sorted.
 
     Each row carries `latest_score`, `latest_band`, `latest_flags`, `latest_response_rate`,
-    `latest_at`, `previous_score`, `change` and `last_usage_on` as annotations (correlated
-    subqueries), so a page costs the same number of queries whatever its size. `owner` is a user
+    `latest_at`, `previous_score`, `change`, `last_usage_on`, `open_actions` and
+    `overdue_actions` (overdue on `today`) as annotations (correlated subqueries), so a page costs the same number of queries whatever its size. `owner` is a user
     id or "none" (accounts without an owner); `sort` is a key of PORTFOLIO_SORTS, prefixed with
     "-" for descending. Unknown values are the caller's to reject; here they are ignored.
     """
@@ -74,6 +80,7 @@ def portfolio_projects(
             latest_at=Subquery(newest.values("created_at")[:1]),
             previous_score=Subquery(newest.values("score")[1:2]),
             last_usage_on=_last_usage_expression(newest),
+            **plan_selectors.action_count_annotations(today=today or timezone.localdate()),
         )
         .annotate(
             change=ExpressionWrapper(
@@ -97,6 +104,7 @@ def portfolio_projects(
         projects = projects.annotate(
             latest_flags_text=Cast(Subquery(newest.values("flags")[:1]), TextField())
         ).filter(latest_flags_text__contains=f'"{flag}"')
+    projects = plan_selectors.filter_by_actions(projects, actions)
     return projects.order_by(*_portfolio_ordering(sort))
 
 
@@ -213,6 +221,10 @@ def project_report(*, project: Project) -> dict[str, object]:
     concerns = concerns_for_snapshot(snapshot=latest) if concerns_shown else []
     usage_months = usage_monthly_trend(project=project)
     return {
+        "plan": plan_selectors.plan_for_project(project=project),
+        # What the score recommends, as the workspace's action library words it.
+        "recommendations": plan_selectors.recommendations(project=project, snapshot=latest),
+        "today": timezone.localdate(),
         "latest": latest,
         "breakdown": breakdown,
         "groups": shaping.report_groups(breakdown),

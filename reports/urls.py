@@ -11,6 +11,7 @@ urlpatterns = [
     path("portfolio.csv", views.portfolio_csv, name="portfolio_csv"),
     path("projects/<int:project_id>/report/", views.project_report, name="project_report"),
     path("projects/<int:project_id>/report.pdf", views.project_report_pdf, name="report_pdf"),
+    path("projects/<int:project_id>/plan.csv", views.plan_csv, name="plan_csv"),
     path(
         "projects/<int:project_id>/scores.csv",
         views.project_history_csv,

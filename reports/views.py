@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import slugify
 
+from plans import selectors as plan_selectors
 from readiness import selectors as readiness_selectors
 from reports import exports, selectors
 from reports.forms import PortfolioFilterForm
@@ -101,6 +102,14 @@ def project_history_csv(request: HttpRequest, project_id: int) -> HttpResponse:
     snapshots = selectors.snapshot_history_full(project=project)
     name = f"score-history-{slugify(project.name) or project.pk}.csv"
     return _attachment(exports.history_csv(snapshots), name, "text/csv")
+
+
+@workspace_view(Action.EXPORT)
+def plan_csv(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)
+    actions = plan_selectors.plan_for_project(project=project)
+    name = f"change-plan-{slugify(project.name) or project.pk}.csv"
+    return _attachment(exports.plan_csv(actions, today=timezone.localdate()), name, "text/csv")
 
 
 def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
