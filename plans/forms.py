@@ -11,7 +11,7 @@ from django import forms
 
 from plans import selectors
 from plans.models import Action, ActionLibraryEntry, ActionStatus
-from readiness.models import Assessment, Project
+from readiness.models import Assessment, Invitation, Project
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
@@ -165,3 +165,46 @@ class DigestPreferenceForm(forms.Form):
     daily_digest = forms.BooleanField(
         required=False, label="Send me a daily e-mail of my due and overdue actions"
     )
+
+
+class CheckpointRoundForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    opens_on = forms.DateField(label="Opening date", widget=DateInput())
+    closes_on = forms.DateField(label="Closing date", required=False, widget=DateInput())
+    invitations = forms.ModelMultipleChoiceField(
+        label="Invite again",
+        required=False,
+        queryset=Invitation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The people of the previous round, invited again with new links. Untick "
+        "those who should not be asked; you can add others on the assessment's page before "
+        "it opens.",
+    )
+
+    def __init__(self, *args: Any, invitations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["invitations"]
+        field.queryset = invitations
+        field.label_from_instance = lambda person: (
+            f"{person.name} <{person.email}> · {person.get_role_display()}"
+            + (f" · {person.department}" if person.department else "")
+        )
+        self.helper = _helper(
+            "Create the round", "name", Row(Column("opens_on"), Column("closes_on")), "invitations"
+        )
+
+    def clean_name(self) -> str:
+        name = _no_control_characters(self.cleaned_data["name"].strip(), "name")
+        if not name:
+            raise forms.ValidationError("Name the round.")
+        return name
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        opens, closes = cleaned.get("opens_on"), cleaned.get("closes_on")
+        for field, day in (("opens_on", opens), ("closes_on", closes)):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+                self.add_error(field, "Enter a date between 2000 and 2099.")
+        if opens and closes and closes < opens:
+            self.add_error("closes_on", "The closing date must be on or after the opening date.")
+        return cleaned

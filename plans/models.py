@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from plans import checkpoints
 from readiness.models import Assessment, Project
 from scoring import engine
 from scoring.models import ScoreSnapshot
@@ -242,6 +243,40 @@ class ActionEffect(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"effect of {self.action_id} at snapshot {self.snapshot_id}"
+
+
+class CheckpointCode(models.TextChoices):
+    BASELINE = checkpoints.BASELINE, checkpoints.CHECKPOINT_NAMES[checkpoints.BASELINE]
+    PRE_GOLIVE = checkpoints.PRE_GOLIVE, checkpoints.CHECKPOINT_NAMES[checkpoints.PRE_GOLIVE]
+    POST_30 = checkpoints.POST_30, checkpoints.CHECKPOINT_NAMES[checkpoints.POST_30]
+    POST_90 = checkpoints.POST_90, checkpoints.CHECKPOINT_NAMES[checkpoints.POST_90]
+
+
+class CheckpointRound(WorkspaceOwned):
+    """The assessment created from one of a project's proposed checkpoints."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=20, choices=CheckpointCode.choices)
+    assessment = models.OneToOneField(
+        Assessment, on_delete=models.CASCADE, related_name="checkpoint_round"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["project", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "code"],
+                name="plans_checkpoint_once_per_project",
+                violation_error_message="This checkpoint's round already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(code__in=CheckpointCode.values), name="plans_checkpoint_code_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()} of {self.project_id}"
 
 
 class DigestPreference(models.Model):

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 
-from plans import effects
+from plans import checkpoints, effects
 from plans.models import (
     DEPARTMENT_PREFIX,
     OPEN_STATUSES,
@@ -19,6 +20,7 @@ from plans.models import (
     ActionLibraryEntry,
     ActionStatus,
     ActionUpdate,
+    CheckpointRound,
     DigestPreference,
     EntryKind,
     Target,
@@ -27,6 +29,7 @@ from plans.models import (
 from readiness.models import (
     ADKAR_DIMENSIONS,
     Answer,
+    Assessment,
     Dimension,
     Invitation,
     ItemKind,
@@ -260,6 +263,78 @@ def members(*, workspace: Workspace) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("user__first_name", "user__username")
     )
+
+
+# --- Checkpoints --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposedRound:
+    checkpoint: checkpoints.Checkpoint
+    assessment: Assessment | None
+    is_next: bool
+    # Not created, and the project already ran a round after it (e.g. a baseline made by hand).
+    passed: bool = False
+
+
+def checkpoint_rounds(*, project: Project) -> list[ProposedRound]:
+    """Return the project's proposed rounds, each with the assessment made from it, if any.
+
+    The next one is the first not yet created that is not before the project's latest round.
+    Two queries.
+    """
+    made = {
+        row.code: row.assessment
+        for row in CheckpointRound.objects.filter(
+            workspace_id=project.workspace_id, project=project
+        ).select_related("assessment")
+    }
+    latest = (
+        Assessment.objects.filter(workspace_id=project.workspace_id, project=project)
+        .order_by("-opens_on")
+        .values_list("opens_on", flat=True)
+        .first()
+    )
+    rounds, next_found = [], False
+    for checkpoint in checkpoints.proposed_checkpoints(project.kickoff_date, project.golive_date):
+        assessment = made.get(checkpoint.code)
+        passed = assessment is None and latest is not None and checkpoint.opens_on <= latest
+        is_next = assessment is None and not passed and not next_found
+        next_found = next_found or is_next
+        rounds.append(ProposedRound(checkpoint, assessment, is_next, passed))
+    return rounds
+
+
+def checkpoint_get(*, project: Project, code: str = "") -> checkpoints.Checkpoint:
+    """Return a proposed checkpoint not yet created (the next one when `code` is empty).
+
+    404 when the project proposes no such round or it was already created.
+    """
+    for proposed in checkpoint_rounds(project=project):
+        if proposed.assessment is None and (
+            proposed.checkpoint.code == code or (not code and proposed.is_next)
+        ):
+            return proposed.checkpoint
+    raise Http404("This project proposes no such round, or it was already created.")
+
+
+def previous_round(*, project: Project) -> Assessment | None:
+    """Return the project's latest assessment with invitations: its people are invited again."""
+    return (
+        Assessment.objects.filter(workspace_id=project.workspace_id, project=project)
+        .filter(invitations__isnull=False)
+        .distinct()
+        .order_by("-opens_on", "-id")
+        .first()
+    )
+
+
+def previous_invitations(*, assessment: Assessment | None) -> QuerySet[Invitation]:
+    if assessment is None:
+        return Invitation.objects.none()
+    return Invitation.objects.filter(
+        workspace_id=assessment.workspace_id, assessment=assessment
+    ).order_by("name", "id")
 
 
 # --- My actions ---------------------------------------------------------------------------

@@ -25,12 +25,14 @@ from plans.models import (
     ActionLibraryEntry,
     ActionStatus,
     ActionUpdate,
+    CheckpointRound,
     DigestPreference,
     EntryKind,
     Target,
     target_group_label,
 )
 from readiness.models import Assessment, Project
+from readiness.services import assessment_create, default_template_ensure, invitation_create
 from scoring.models import ScoreSnapshot, ScoringModel
 from workspaces.models import Membership, Workspace
 
@@ -309,6 +311,50 @@ def action_status_change(
 def action_drop(*, action: Action, user: AbstractBaseUser | None, note: str = "") -> ActionUpdate:
     """Drop an action: it leaves the open plan, and its history stays."""
     return action_status_change(action=action, user=user, status=ActionStatus.DROPPED, note=note)
+
+
+# --- Checkpoints --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def checkpoint_round_create(
+    *,
+    project: Project,
+    code: str,
+    name: str,
+    opens_on: datetime.date,
+    closes_on: datetime.date | None,
+    invitation_ids: Collection[int],
+) -> Assessment:
+    """Create a checkpoint's round as a draft assessment inviting people of the previous round.
+
+    The draft keeps the previous round's template, so the answers compare item by item, and
+    takes the chosen people (name, e-mail, role, department) with new personal links; more
+    can be invited on the assessment's page before it opens.
+    """
+    Project.objects.select_for_update().filter(pk=project.pk).first()
+    if CheckpointRound.objects.filter(project=project, code=code).exists():
+        raise ValidationError("This checkpoint's round already exists: open it from the plan.")
+    previous = selectors.previous_round(project=project)
+    template = (
+        previous.template if previous else default_template_ensure(workspace=project.workspace)
+    )
+    assessment = assessment_create(
+        project=project, template=template, name=name, opens_on=opens_on, closes_on=closes_on
+    )
+    for person in selectors.previous_invitations(assessment=previous).filter(pk__in=invitation_ids):
+        invitation_create(
+            assessment=assessment,
+            name=person.name,
+            email=person.email,
+            role=person.role,
+            department=person.department,
+        )
+    _save(
+        CheckpointRound(workspace_id=project.workspace_id, project=project, assessment=assessment),
+        {"code": code},
+    )
+    return assessment
 
 
 # --- The daily digest --------------------------------------------------------------------

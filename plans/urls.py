@@ -14,6 +14,11 @@ urlpatterns = [
         views.action_recommend,
         name="action_recommend",
     ),
+    path(
+        "projects/<int:project_id>/checkpoints/new/",
+        views.checkpoint_round_create,
+        name="checkpoint_round_create",
+    ),
     path("actions/<int:action_id>/", views.action_detail, name="action_detail"),
     path("actions/<int:action_id>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:action_id>/update/", views.action_update, name="action_update"),

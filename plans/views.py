@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plans import selectors, services
-from plans.forms import ActionForm, ActionUpdateForm, DigestPreferenceForm, LibraryEntryForm
+from plans.forms import (
+    ActionForm,
+    ActionUpdateForm,
+    CheckpointRoundForm,
+    DigestPreferenceForm,
+    LibraryEntryForm,
+)
 from readiness import selectors as readiness_selectors
 from scoring import selectors as scoring_selectors
 from workspaces.decorators import workspace_view
@@ -33,9 +39,45 @@ def plan(request: HttpRequest, project_id: int) -> HttpResponse:
         "project": project,
         "actions": selectors.plan_for_project(project=project),
         "recommendations": selectors.recommendations(project=project, snapshot=snapshot),
+        "checkpoints": selectors.checkpoint_rounds(project=project),
         "today": timezone.localdate(),
     }
     return render(request, "plans/plan.html", context)
+
+
+@workspace_view(Permission.RUN_ASSESSMENTS)
+def checkpoint_round_create(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)
+    checkpoint = selectors.checkpoint_get(project=project, code=request.GET.get("checkpoint", ""))
+    previous = selectors.previous_round(project=project)
+    people = selectors.previous_invitations(assessment=previous)
+    initial = {
+        "name": checkpoint.name,
+        "opens_on": max(checkpoint.opens_on, timezone.localdate()),
+        "closes_on": max(checkpoint.closes_on, timezone.localdate()),
+        "invitations": list(people),
+    }
+    form = CheckpointRoundForm(request.POST or None, invitations=people, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            assessment = services.checkpoint_round_create(
+                project=project,
+                code=checkpoint.code,
+                name=data["name"],
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+                invitation_ids=[person.pk for person in data["invitations"]],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, f"“{assessment.name}” created as a draft: check the list, then open it."
+            )
+            return redirect("readiness:assessment_detail", assessment_id=assessment.pk)
+    title = f"{checkpoint.name} for {project.name}"
+    return render(request, "readiness/form_page.html", {"form": form, "title": title})
 
 
 @workspace_view(Permission.MANAGE_PLANS)

@@ -104,6 +104,7 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         "/auth/password_change/",
         f"/projects/{project.pk}/plan/",
         f"/projects/{project.pk}/plan/new/",
+        f"/projects/{project.pk}/checkpoints/new/",
         f"/actions/{action.pk}/",
         f"/actions/{action.pk}/edit/",
         "/my/actions/",
