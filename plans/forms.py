@@ -5,25 +5,17 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Row
 from django import forms
 
 from plans import selectors
 from plans.models import Action, ActionLibraryEntry, ActionStatus
 from readiness.models import Assessment, Invitation, Project
+from workspaces.forms import form_helper
 
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
 MAX_NOTE_LENGTH = 4000
-
-
-def _helper(label: str, *layout: Any) -> FormHelper:
-    helper = FormHelper()
-    if layout:
-        helper.layout = Layout(*layout)
-    helper.add_input(Submit("submit", label))
-    return helper
 
 
 class DateInput(forms.DateInput):
@@ -74,7 +66,7 @@ class ActionForm(forms.ModelForm):
             workspace_id=project.workspace_id, project=project
         ).order_by("-opens_on", "-id")
         source.empty_label = "None"
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save action",
             "title",
             "description",
@@ -116,7 +108,7 @@ class ActionUpdateForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Save update", "status", "note")
+        self.helper = form_helper("Save update", "status", "note")
 
     def clean_note(self) -> str:
         return _no_control_characters(self.cleaned_data["note"].strip(), "note")
@@ -143,7 +135,7 @@ class LibraryEntryForm(forms.ModelForm):
         # The unique constraint names the workspace, which the form sets in the service.
         self.instance.workspace = workspace
         self.fields["title"].error_messages["required"] = "Enter a title."
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save entry",
             Row(Column("target"), Column("kind")),
             "title",
@@ -189,7 +181,7 @@ class CheckpointRoundForm(forms.Form):
             f"{person.name} <{person.email}> · {person.get_role_display()}"
             + (f" · {person.department}" if person.department else "")
         )
-        self.helper = _helper(
+        self.helper = form_helper(
             "Create the round", "name", Row(Column("opens_on"), Column("closes_on")), "invitations"
         )
 
