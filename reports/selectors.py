@@ -27,11 +27,13 @@ from django.utils import timezone
 from plans import selectors as plan_selectors
 from readiness.models import Answer, Dimension, ItemKind, Project, ProjectStatus, ResponseStatus
 from reports import shaping
+from reports.models import ShareLink
 from scoring import engine
 from scoring.models import ScoreSnapshot
 from scoring.selectors import snapshot_latest
 from usage.metrics import usage_monthly_series
 from workspaces.models import Workspace
+from workspaces.selectors import get_in_workspace
 
 # --- Portfolio ----------------------------------------------------------------------------
 
@@ -245,3 +247,17 @@ def project_report(*, project: Project) -> dict[str, object]:
             if group["group"] in (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS)
         ],
     }
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+def share_links_for_project(*, project: Project) -> QuerySet[ShareLink]:
+    """Return a project's share links, newest first, with who created them."""
+    return ShareLink.objects.filter(
+        workspace_id=project.workspace_id, project=project
+    ).select_related("created_by")
+
+
+def share_link_get(*, workspace: Workspace, link_id: int) -> ShareLink:
+    return get_in_workspace(ShareLink.objects.select_related("project"), workspace, link_id)

@@ -20,6 +20,7 @@ from readiness.models import (
     Response,
     ResponseStatus,
 )
+from reports.services import share_link_create
 from usage.models import UsageImport
 from workspaces import services as workspace_services
 from workspaces.models import Membership, Role, Workspace
@@ -211,5 +212,10 @@ FOREIGN_ID_FACTORIES = {
     "membership_id": lambda workspace: MembershipFactory(workspace=workspace).pk,
     "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
     "action_id": lambda workspace: ActionFactory(project__account__workspace=workspace).pk,
+    "link_id": lambda workspace: (
+        share_link_create(
+            project=ProjectFactory(account__workspace=workspace), user=None, label="Sponsor"
+        )[0].pk
+    ),
     "entry_id": library_entry_id,
 }

@@ -17,6 +17,8 @@ class Action(StrEnum):
     # Change plans (SPEC §10): write actions and their log; edit the action library.
     MANAGE_PLANS = "manage_plans"
     EDIT_LIBRARY = "edit_library"
+    # A read-only link to a project's report for the customer's sponsor (SPEC §10).
+    SHARE_REPORTS = "share_reports"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -31,7 +33,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_PLANS,
         }
     ),
-    Role.CSM: frozenset({Action.VIEW, Action.EXPORT, Action.MANAGE_PLANS}),
+    Role.CSM: frozenset({Action.VIEW, Action.EXPORT, Action.MANAGE_PLANS, Action.SHARE_REPORTS}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from plans import services as plan_services
+from reports.services import share_link_create
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -73,6 +74,7 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
     library_entry = plan_services.library_entry_create(
         workspace=workspace, target="desire", title="Peer stories", suggested_duration_days=14
     )
+    _, share_token = share_link_create(project=project, user=admin, label="Dana, sponsor")
     client = Client()
     client.force_login(admin)
     cookie = {
@@ -105,6 +107,8 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/projects/{project.pk}/plan/",
         f"/projects/{project.pk}/plan/new/",
         f"/projects/{project.pk}/checkpoints/new/",
+        f"/projects/{project.pk}/share/",
+        f"/r/{share_token}/",
         f"/actions/{action.pk}/",
         f"/actions/{action.pk}/edit/",
         "/my/actions/",
