@@ -139,9 +139,15 @@ def _log(
     note: str = "",
     status_before: str = "",
     status_after: str = "",
+    now: datetime.datetime | None = None,
 ) -> ActionUpdate:
     return _save(
-        ActionUpdate(workspace_id=action.workspace_id, action=action, author=user),
+        ActionUpdate(
+            workspace_id=action.workspace_id,
+            action=action,
+            author=user,
+            created_at=now or timezone.now(),
+        ),
         {"note": note, "status_before": status_before, "status_after": status_after},
     )
 
@@ -153,14 +159,22 @@ def _owner_name(owner: Membership | None) -> str:
 
 
 @transaction.atomic
-def action_create(*, project: Project, user: AbstractBaseUser | None, **fields: Any) -> Action:
-    """Add an action to a project's change plan by hand."""
+def action_create(
+    *,
+    project: Project,
+    user: AbstractBaseUser | None,
+    now: datetime.datetime | None = None,
+    **fields: Any,
+) -> Action:
+    """Add an action to a project's change plan by hand (`now` dates it, for imported plans)."""
     _refuse_unknown(fields, (*ACTION_FIELDS, "library_entry", "from_recommendation"))
     _check_references(project, fields.get("owner"), fields.get("source_assessment"))
+    now = now or timezone.now()
     action = _save(
-        Action(workspace_id=project.workspace_id, project=project, created_by=user), fields
+        Action(workspace_id=project.workspace_id, project=project, created_by=user, created_at=now),
+        fields,
     )
-    _log(action=action, user=user, note="Added to the change plan.")
+    _log(action=action, user=user, note="Added to the change plan.", now=now)
     return action
 
 
@@ -274,9 +288,14 @@ def action_update(*, action: Action, user: AbstractBaseUser | None, **fields: An
 
 @transaction.atomic
 def action_status_change(
-    *, action: Action, user: AbstractBaseUser | None, status: str, note: str = ""
+    *,
+    action: Action,
+    user: AbstractBaseUser | None,
+    status: str,
+    note: str = "",
+    now: datetime.datetime | None = None,
 ) -> ActionUpdate:
-    """Record a dated update: a new status, a note, or both."""
+    """Record a dated update: a new status, a note, or both (dated `now`, by default today)."""
     action = Action.objects.select_for_update().get(pk=action.pk)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose one of the listed statuses."})
@@ -292,7 +311,7 @@ def action_status_change(
             )
     before = action.status
     if status == before:
-        return _log(action=action, user=user, note=note)
+        return _log(action=action, user=user, note=note, now=now)
     _save(action, {"status": status})
     if status in WORKED_STATUSES:
         # An action carried out after the later round was scored is measured against it now.
@@ -305,7 +324,9 @@ def action_status_change(
         )
         if latest is not None:
             action_effects_record(snapshots=[latest], action_ids=[action.pk])
-    return _log(action=action, user=user, note=note, status_before=before, status_after=status)
+    return _log(
+        action=action, user=user, note=note, status_before=before, status_after=status, now=now
+    )
 
 
 def action_drop(*, action: Action, user: AbstractBaseUser | None, note: str = "") -> ActionUpdate:
