@@ -130,7 +130,6 @@ class TestByHand:
     @pytest.mark.parametrize(
         ("field", "value", "message"),
         [
-            ("title", "Train\x00ing", "Null characters are not allowed."),
             ("title", "Train\x07ing", "Remove the control characters from the title."),
             ("title", "   ", "Enter what will be done."),
             ("due_on", "9999-01-01", "Enter a due date between 2000 and 2099."),
@@ -145,6 +144,13 @@ class TestByHand:
         response = csm_client.post(reverse("plans:action_create", args=[project.pk]), data)
         assert response.status_code == 200
         assert message in response.content.decode()
+        assert not Action.objects.exists()
+
+    def test_a_nul_byte_gets_the_clear_page_and_saves_nothing(self, project, csm_client) -> None:
+        data = {"title": "Train\x00ing", "target": "knowledge", "target_group": "all"}
+        response = csm_client.post(reverse("plans:action_create", args=[project.pk]), data)
+        assert response.status_code == 400
+        assert "holds a NUL character" in response.content.decode()
         assert not Action.objects.exists()
 
     def test_an_owner_from_another_workspace_is_refused(self, project, other_workspace) -> None:

@@ -28,7 +28,8 @@ def test_the_demo_shows_the_change_plan(client) -> None:
     link = ShareLink.objects.get(project__name="Fleet planning rollout")
     assert link.is_active()
 
-    assert client.login(username="csm", password="csm-demo")
+    signed_in = client.post(reverse("login"), {"username": "csm", "password": "csm-demo"})
+    assert signed_in.status_code == 302
     project = actions.first().project
     plan = client.get(reverse("plans:plan", args=[project.pk]))
     proposed = [r for r in plan.context["checkpoints"] if r.is_next]

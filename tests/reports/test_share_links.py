@@ -113,7 +113,7 @@ class TestOpening:
         answers = [_open(token) for token in (expired, revoked, "x" * 43)]
         assert {a.status_code for a in answers} == {404}
         # The same page, but for the CSRF token every page carries.
-        pages = {re.sub(r'"X-CSRFToken"\] = "[^"]*"', "", a.content.decode()) for a in answers}
+        pages = {re.sub(r"X-CSRFToken[^}]*", "", a.content.decode()) for a in answers}
         assert len(pages) == 1
         assert not ShareLinkOpening.objects.exists()
 
