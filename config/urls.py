@@ -16,6 +16,7 @@ urlpatterns = [
     path("auth/password_reset/", password_reset, name="password_reset"),
     path("auth/", include("django.contrib.auth.urls")),
     path("s/", include("readiness.survey.urls")),
+    path("w/", include("readiness.survey.workshop_urls")),
     path("", include("workspaces.urls")),
     path("", include("readiness.urls")),
     path("", include("usage.urls")),

@@ -20,6 +20,8 @@ from readiness.models import (
     Response,
     SurveyTemplate,
     TemplateItem,
+    Workshop,
+    WorkshopPrompt,
 )
 from workspaces.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -125,3 +127,15 @@ class ResponseAdmin(ReadOnlyAdmin):
 class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["response", "item", "value", "dont_know"]
     raw_id_fields = ["response", "item"]
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(ReadOnlyAdmin):
+    list_display = ["code", "assessment", "started_at", "ended_at", "workspace"]
+    list_filter = ["workspace"]
+
+
+@admin.register(WorkshopPrompt)
+class WorkshopPromptAdmin(admin.ModelAdmin):
+    list_display = ["dimension", "position", "text", "workspace"]
+    list_filter = ["workspace", "dimension"]

@@ -9,13 +9,16 @@ from crispy_forms.layout import Column, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from readiness import csv_io
 from readiness.models import (
+    ADKAR_DIMENSIONS,
     Account,
     Assessment,
     AssessmentState,
+    Dimension,
     Project,
     RespondentRole,
     SurveyTemplate,
@@ -344,3 +347,27 @@ class ResponseImportForm(forms.Form):
             return csv_io.decode(upload.read())
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+
+
+class WorkshopPromptsForm(forms.Form):
+    """Up to three discussion prompts per ADKAR dimension, one a line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for dimension in ADKAR_DIMENSIONS:
+            self.fields[dimension] = forms.CharField(
+                label=Dimension(dimension).label,
+                required=False,
+                max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="At most three prompts, one a line. {product} is the product's name.",
+            )
+        self.helper = form_helper("Save the prompts")
+        self.helper.form_action = reverse("readiness:workshop_prompts_edit")
+
+    def prompts(self) -> dict[str, list[str]]:
+        """Return the prompts per dimension, one per non-empty line."""
+        return {
+            dimension: self.cleaned_data.get(dimension, "").splitlines()
+            for dimension in ADKAR_DIMENSIONS
+        }

@@ -223,16 +223,82 @@ class RespondentRole(models.TextChoices):
 
 LEADERSHIP_ROLES: tuple[str, ...] = (RespondentRole.SPONSOR, RespondentRole.MANAGER)
 
+# Join codes are read off a projector and typed on phones: no 0/O, no 1/l/I.
+WORKSHOP_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+WORKSHOP_CODE_LENGTH = 6
+
+
+class Workshop(WorkspaceOwned):
+    """A live session of an assessment in the room: participants join with a short code.
+
+    Each participant who joins becomes an anonymous invitation of the assessment (no name, no
+    e-mail), so workshop answers are ordinary responses and joined people count as invited.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="workshops")
+    code = models.CharField(max_length=WORKSHOP_CODE_LENGTH, unique=True, editable=False)
+    # Offered to participants as choices; empty when the workshop does not ask for a department.
+    departments = models.JSONField(default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=Q(ended_at__isnull=True),
+                name="workshop_one_live_per_assessment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Workshop {self.code}"
+
+    @property
+    def is_live(self) -> bool:
+        """Return whether participants can still join."""
+        return self.ended_at is None
+
+
+class WorkshopPrompt(WorkspaceOwned):
+    """A discussion prompt the presenter view shows for a barrier point (editable per workspace)."""
+
+    dimension = models.CharField(max_length=20, choices=Dimension.choices)
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["dimension", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
 
 class Invitation(WorkspaceOwned):
     """A stakeholder invited to an assessment by a personal link.
 
-    Only a SHA-256 hash of the link's secret token is stored.
+    Only a SHA-256 hash of the link's secret token is stored. A workshop participant is an
+    invitation with its workshop set and neither name nor e-mail.
     """
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="invitations")
-    name = models.CharField(max_length=200, validators=[validate_single_line_text])
-    email = models.EmailField()
+    workshop = models.ForeignKey(
+        Workshop,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="participants",
+    )
+    name = models.CharField(max_length=200, blank=True, validators=[validate_single_line_text])
+    email = models.EmailField(blank=True)
     role = models.CharField(max_length=20, choices=RespondentRole.choices)
     department = models.CharField(
         max_length=200, validators=[validate_single_line_text], blank=True
@@ -255,10 +321,21 @@ class Invitation(WorkspaceOwned):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["assessment", "email"], name="invitation_unique_email"),
+            models.UniqueConstraint(
+                fields=["assessment", "email"],
+                condition=~Q(email=""),
+                name="invitation_unique_email",
+            ),
+            # Only an anonymous workshop participant goes without a name and an e-mail address.
+            models.CheckConstraint(
+                condition=Q(workshop__isnull=False) | (~Q(email="") & ~Q(name="")),
+                name="invitation_named_unless_participant",
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.workshop_id is not None:
+            return f"Workshop participant #{self.pk}"
         return f"{self.name} <{self.email}>"
 
 
@@ -270,6 +347,7 @@ class ResponseStatus(models.TextChoices):
 class ResponseSource(models.TextChoices):
     WEB = "web", "Survey link"
     IMPORT = "import", "Imported"
+    WORKSHOP = "workshop", "Workshop"
 
 
 class Response(WorkspaceOwned):

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from readiness import hooks
 from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
+from readiness.default_prompts import DEFAULT_PROMPTS
 from readiness.models import (
     LEADERSHIP_ROLES,
     Account,
@@ -22,6 +23,8 @@ from readiness.models import (
     Response,
     ResponseStatus,
     SurveyTemplate,
+    Workshop,
+    WorkshopPrompt,
 )
 from readiness.survey import tokens
 from workspaces.models import Membership, Workspace
@@ -87,7 +90,10 @@ def assessment_get(*, workspace: Workspace, assessment_id: int) -> Assessment:
 def invitation_list(*, assessment: Assessment) -> QuerySet[Invitation]:
     """Return an assessment's invitations, each marked with whether a draft is saved."""
     drafts = Response.objects.filter(invitation=OuterRef("pk"), status=ResponseStatus.DRAFT)
-    return Invitation.objects.filter(assessment=assessment).annotate(has_draft=Exists(drafts))
+    # Workshop participants are anonymous: the workshops panel counts them instead.
+    return Invitation.objects.filter(assessment=assessment, workshop__isnull=True).annotate(
+        has_draft=Exists(drafts)
+    )
 
 
 def invitation_get(*, workspace: Workspace, invitation_id: int) -> Invitation:
@@ -256,3 +262,50 @@ def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
 
 def membership_get(*, workspace: Workspace, membership_id: int) -> Membership:
     return get_in_workspace(Membership.objects.select_related("user"), workspace, membership_id)
+
+
+# --- Workshops ----------------------------------------------------------------------------
+
+
+def _with_counts(queryset: QuerySet[Workshop]) -> QuerySet[Workshop]:
+    return queryset.annotate(
+        joined=Count("participants", distinct=True),
+        submitted=Count(
+            "participants", filter=Q(participants__submitted_at__isnull=False), distinct=True
+        ),
+    )
+
+
+def workshop_get(*, workspace: Workspace, workshop_id: int) -> Workshop:
+    """Return the workshop with its assessment, project and account, or raise 404."""
+    return get_in_workspace(
+        Workshop.objects.select_related("assessment__project__account"), workspace, workshop_id
+    )
+
+
+def workshop_list_for_assessment(*, assessment: Assessment) -> QuerySet[Workshop]:
+    """Return an assessment's workshops, newest first, with joined and submitted counts."""
+    return _with_counts(Workshop.objects.filter(assessment=assessment))
+
+
+def workshop_by_code(*, code: str) -> Workshop | None:
+    """Return the workshop (live or ended) whose join code is `code`, or None."""
+    # Codes are letters and digits: anything else (a NUL byte, say) cannot match.
+    if not code or len(code) > 20 or not code.isascii() or not code.isalnum():
+        return None
+    return (
+        Workshop.objects.select_related("assessment__template", "assessment__project__account")
+        .filter(code=code)
+        .first()
+    )
+
+
+def workshop_prompts(*, workspace: Workspace) -> dict[str, list[str]]:
+    """Return the workspace's discussion prompts per ADKAR dimension (the defaults until saved)."""
+    rows = WorkshopPrompt.objects.filter(workspace=workspace).values_list("dimension", "text")
+    prompts: dict[str, list[str]] = {}
+    for dimension, text in rows:
+        prompts.setdefault(dimension, []).append(text)
+    if not prompts:
+        return {dimension: list(texts) for dimension, texts in DEFAULT_PROMPTS.items()}
+    return prompts

@@ -19,6 +19,7 @@ from readiness.forms import (
     ProjectForm,
     ResponseImportForm,
     TemplateWordingForm,
+    WorkshopPromptsForm,
 )
 from readiness.models import Assessment, AssessmentState
 from workspaces.csv import write_csv
@@ -137,6 +138,7 @@ def _assessment_page(
         if role_can(request.membership.role, Action.RUN_ASSESSMENTS)
         or role_can(request.membership.role, Action.EXPORT)
         else None,
+        "workshops": selectors.workshop_list_for_assessment(assessment=assessment),
         "due_reminders": services.invitations_due_reminder(assessment=assessment).count(),
         "invitation_form": InvitationForm(assessment=assessment),
         "list_form": InvitationListForm(),
@@ -392,3 +394,62 @@ def invitation_resend(request: HttpRequest, invitation_id: int) -> HttpResponse:
 def _people(count: int) -> str:
     """Return "1 person" or "N people", for messages."""
     return f"{count} {'person' if count == 1 else 'people'}"
+
+
+# --- Workshops ----------------------------------------------------------------------------
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def workshop_start(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = _assessment(request, assessment_id)
+    departments = request.POST.get("departments", "").splitlines()
+    try:
+        workshop = services.workshop_start(
+            assessment=assessment, started_by=request.user, departments=departments
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(assessment)
+    return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+@require_POST
+def workshop_end(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = selectors.workshop_get(workspace=request.workspace, workshop_id=workshop_id)
+    services.workshop_end(workshop=workshop)
+    messages.success(
+        request,
+        f"The workshop {workshop.code} has ended: nobody can join any more. Its answers are "
+        "responses of the assessment.",
+    )
+    return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
+
+
+def _prompts_form(request: HttpRequest) -> WorkshopPromptsForm:
+    prompts = selectors.workshop_prompts(workspace=request.workspace)
+    initial = {dimension: "\n".join(texts) for dimension, texts in prompts.items()}
+    return WorkshopPromptsForm(request.POST or None, initial=initial)
+
+
+@workspace_view()
+def workshop_prompts(request: HttpRequest) -> HttpResponse:
+    form = _prompts_form(request)
+    return render(request, "readiness/workshop_prompts.html", {"form": form})
+
+
+@workspace_view(Action.MANAGE_WORKSPACE)
+@require_POST
+def workshop_prompts_edit(request: HttpRequest) -> HttpResponse:
+    form = _prompts_form(request)
+    if form.is_valid():
+        try:
+            services.workshop_prompts_set(workspace=request.workspace, prompts=form.prompts())
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field, problems)
+        else:
+            messages.success(request, "The discussion prompts are saved.")
+            return redirect("readiness:workshop_prompts")
+    return render(request, "readiness/workshop_prompts.html", {"form": form}, status=400)

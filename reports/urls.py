@@ -16,6 +16,8 @@ urlpatterns = [
     path("share-links/<int:link_id>/revoke/", views.share_link_revoke, name="share_link_revoke"),
     # The sponsor's read-only view: no sign-in, the secret is the key.
     path("r/<str:token>/", views.shared_report, name="shared_report"),
+    path("workshops/<int:workshop_id>/", views.workshop_presenter, name="workshop_presenter"),
+    path("workshops/<int:workshop_id>/live/", views.workshop_live, name="workshop_live"),
     path(
         "projects/<int:project_id>/scores.csv",
         views.project_history_csv,

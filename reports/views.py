@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from plans import selectors as plan_selectors
 from readiness import selectors as readiness_selectors
 from readiness.survey import ratelimit
-from reports import exports, selectors, services
+from readiness.survey.qr import qr_svg
+from reports import exports, selectors, services, workshops
 from reports.forms import PortfolioFilterForm, ShareLinkForm
 from scoring import selectors as scoring_selectors
 from usage import selectors as usage_selectors
@@ -177,4 +178,47 @@ def shared_report(request: HttpRequest, token: str) -> HttpResponse:
 def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Live workshop ------------------------------------------------------------------------
+
+
+# Often enough that the room sees its answers arrive, rarely enough for 200 phones and a
+# projector on one conference Wi-Fi.
+LIVE_POLL_SECONDS = 3
+
+
+def _presenter_context(request: HttpRequest, workshop_id: int) -> dict[str, object]:
+    workshop = readiness_selectors.workshop_get(
+        workspace=request.workspace, workshop_id=workshop_id
+    )
+    return {
+        "workshop": workshop,
+        "figures": workshops.presenter_figures(workspace=request.workspace, workshop=workshop),
+        "poll_seconds": LIVE_POLL_SECONDS,
+    }
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def workshop_presenter(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    context = _presenter_context(request, workshop_id)
+    workshop = context["workshop"]
+    join_url = request.build_absolute_uri(reverse("workshop:join", args=[workshop.code]))
+    context.update(
+        {
+            "join_url": join_url,
+            "enter_url": request.build_absolute_uri(reverse("workshop:enter")),
+            "qr": qr_svg(join_url, label=f"QR code to join the workshop: {join_url}"),
+        }
+    )
+    return render(request, "reports/workshop_presenter.html", context)
+
+
+@workspace_view(Action.RUN_ASSESSMENTS)
+def workshop_live(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Return the presenter's live figures alone (polled by HTMX, a fixed query count)."""
+    context = _presenter_context(request, workshop_id)
+    response = render(request, "reports/_workshop_live.html", context)
+    response["Cache-Control"] = "no-store"
     return response

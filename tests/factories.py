@@ -19,7 +19,9 @@ from readiness.models import (
     Project,
     Response,
     ResponseStatus,
+    Workshop,
 )
+from readiness.services.workshops import new_code
 from reports.services import share_link_create
 from usage.models import UsageImport
 from workspaces import services as workspace_services
@@ -163,6 +165,17 @@ def submitted_response(
     return response
 
 
+class WorkshopFactory(factory.django.DjangoModelFactory):
+    """A live workshop (made directly: the service also checks the assessment's dates)."""
+
+    class Meta:
+        model = Workshop
+
+    assessment = factory.SubFactory(AssessmentFactory)
+    workspace = factory.SelfAttribute("assessment.workspace")
+    code = factory.LazyFunction(new_code)
+
+
 class UsageImportFactory(factory.django.DjangoModelFactory):
     """An upload that waits for its column mapping (no stored file)."""
 
@@ -210,6 +223,9 @@ FOREIGN_ID_FACTORIES = {
     ),
     "template_id": lambda workspace: services.default_template_ensure(workspace=workspace).pk,
     "membership_id": lambda workspace: MembershipFactory(workspace=workspace).pk,
+    "workshop_id": lambda workspace: (
+        WorkshopFactory(assessment__project__account__workspace=workspace).pk
+    ),
     "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
     "action_id": lambda workspace: ActionFactory(project__account__workspace=workspace).pk,
     "link_id": lambda workspace: (

@@ -295,6 +295,12 @@ SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 
 # 0 counts REMOTE_ADDR; never set it higher than the real number of proxies, or clients could
 # choose their own address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# A live workshop: unknown join codes tried per address, and participants one address may add
+# to a workshop (a whole room can share one address behind the customer's NAT).
+WORKSHOP_UNKNOWN_CODE_LIMIT = env.int("WORKSHOP_UNKNOWN_CODE_LIMIT", default=20)
+WORKSHOP_UNKNOWN_CODE_WINDOW = env.int("WORKSHOP_UNKNOWN_CODE_WINDOW", default=15 * 60)
+WORKSHOP_JOIN_LIMIT = env.int("WORKSHOP_JOIN_LIMIT", default=500)
+WORKSHOP_JOIN_WINDOW = env.int("WORKSHOP_JOIN_WINDOW", default=60 * 60)
 
 # --- Logging -------------------------------------------------------------------------------
 

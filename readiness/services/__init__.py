@@ -45,11 +45,22 @@ from readiness.services.responses import (
     responses_import,
 )
 from readiness.services.templates import default_template_ensure, template_revise
+from readiness.services.workshops import (
+    DEFAULT_PROMPTS,
+    Participant,
+    normalize_code,
+    workshop_end,
+    workshop_join,
+    workshop_prompts_set,
+    workshop_start,
+)
 
 __all__ = [
+    "DEFAULT_PROMPTS",
     "AlreadySubmitted",
     "AnswerValue",
     "ImportResult",
+    "Participant",
     "SurveyUnavailable",
     "account_active_project",
     "account_create",
@@ -69,6 +80,7 @@ __all__ = [
     "invitation_mark_opened",
     "invitations_due_reminder",
     "invitations_send",
+    "normalize_code",
     "project_create",
     "project_mark_for_recalculation",
     "project_update",
@@ -79,4 +91,8 @@ __all__ = [
     "responses_import",
     "survey_state",
     "template_revise",
+    "workshop_end",
+    "workshop_join",
+    "workshop_prompts_set",
+    "workshop_start",
 ]

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from readiness.models import Assessment, AssessmentState, Project, SurveyTemplate
+from readiness.models import Assessment, AssessmentState, Project, SurveyTemplate, Workshop
 from readiness.services._common import _now, _save
 
 logger = logging.getLogger(__name__)
@@ -102,7 +102,10 @@ def assessment_close(*, assessment: Assessment, now: datetime.datetime | None = 
         raise ValidationError(
             f"Only an open assessment can be closed; this one is {locked.get_state_display().lower()}."
         )
-    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": _now(now)})
+    now = _now(now)
+    # A live workshop of a closed assessment could take no answers: it ends with it.
+    Workshop.objects.filter(assessment=locked, ended_at__isnull=True).update(ended_at=now)
+    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": now})
 
 
 def assessment_close_overdue(*, now: datetime.datetime | None = None) -> int:

@@ -223,7 +223,7 @@ def invitations_send(
         # Only the invitations' rows: the project and account joined below for the e-mails
         # must not stay locked (submissions update the project) while the e-mails go out.
         due = Invitation.objects.select_for_update(of=("self",)).filter(
-            assessment=assessment, submitted_at__isnull=True
+            assessment=assessment, submitted_at__isnull=True, workshop__isnull=True
         )
         if invitation_ids is not None:
             due = due.filter(pk__in=invitation_ids)
@@ -244,6 +244,7 @@ def invitations_due_reminder(
     cutoff = _now(now) - datetime.timedelta(days=assessment.reminder_interval_days)
     return Invitation.objects.filter(
         assessment=assessment,
+        workshop__isnull=True,  # workshop participants have no e-mail address
         sent_at__isnull=False,
         submitted_at__isnull=True,
         reminder_count__lt=assessment.max_reminders,

@@ -125,7 +125,11 @@ def response_save_draft(
     draft, _ = Response.objects.get_or_create(
         invitation=invitation,
         status=ResponseStatus.DRAFT,
-        defaults={"workspace_id": invitation.workspace_id, "assessment": invitation.assessment},
+        defaults={
+            "workspace_id": invitation.workspace_id,
+            "assessment": invitation.assessment,
+            "source": ResponseSource.WORKSHOP if invitation.workshop_id else ResponseSource.WEB,
+        },
     )
     draft.answers.filter(item__in=list(cleaned)).delete()
     Answer.objects.bulk_create(

@@ -515,6 +515,8 @@ def _seed_answers(
         services.response_submit(invitation=invitation, now=when)
         if number == len(submitters) // 2:
             services.reminders_send(assessment_id=assessment.pk, now=at(5), connection=mail)
+    if (project.name, assessment.name) in DEMO_WORKSHOPS:
+        _seed_workshop(assessment=assessment, at=at, rng=rng, sections=sections)
     for invitation in drafts:
         answers = _answers(assessment.template, users_profile, rng)
         first_steps = {code: value for code, value in answers.items() if code[:2] in {"AW", "DE"}}
@@ -526,3 +528,35 @@ def _seed_answers(
                 assessment.closes_on, datetime.time(18), tzinfo=datetime.UTC
             ),
         )
+
+
+# A finished kick-off workshop in the room: its participants' answers are responses of the
+# assessment, so they are in the project's report. (project, assessment): roles in the room.
+DEMO_WORKSHOPS = {
+    ("Clinical scheduling", "Kick-off baseline"): ("sponsor", "manager", "manager")
+    + ("end_user",) * 6,
+}
+
+
+def _seed_workshop(
+    *, assessment: Assessment, at: object, rng: random.Random, sections: int
+) -> None:
+    """Run a workshop on `assessment` through the services, as a room of phones would."""
+    project = assessment.project
+    leaders_profile, users_profile = PROFILES.get((project.name, assessment.name), DEFAULT_PROFILE)
+    departments = ["Wards", "Outpatients", "Administration"]
+    workshop = services.workshop_start(assessment=assessment, departments=departments, now=at(2))
+    for number, role in enumerate(DEMO_WORKSHOPS[(project.name, assessment.name)]):
+        when = at(2) + datetime.timedelta(minutes=5 + number)
+        participant = services.workshop_join(
+            workshop=workshop, role=role, department=departments[number % 3], now=when
+        )
+        profile = leaders_profile if role in LEADERSHIP_ROLES else users_profile
+        services.response_save_draft(
+            invitation=participant.invitation,
+            answers=_answers(assessment.template, profile, rng),
+            step=sections,
+            now=when,
+        )
+        services.response_submit(invitation=participant.invitation, now=when)
+    services.workshop_end(workshop=workshop, now=at(2) + datetime.timedelta(minutes=45))
