@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("readiness.urls")),
     path("", include("usage.urls")),
     path("", include("scoring.urls")),
+    path("", include("plans.urls")),
     path("", include("reports.urls")),
 ]
 # Off when ADMIN_URL is empty (production's default).

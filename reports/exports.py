@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from plans.models import Action
 from readiness.models import Project
 from scoring import engine
 from scoring.selectors import RoundPoint
@@ -29,6 +30,8 @@ PORTFOLIO_HEADER = (
     "Previous score",
     "Change",
     "Flags",
+    "Open actions",
+    "Overdue actions",
     "Response rate (%)",
     "Last usage date",
     "Last calculated",
@@ -48,6 +51,8 @@ def portfolio_csv(projects: Iterable[Project]) -> str:
             project.previous_score,
             project.change,
             ", ".join(engine.FLAG_LABELS.get(code, code) for code in project.latest_flags or []),
+            project.open_actions,
+            project.overdue_actions,
             _percent(project.latest_response_rate),
             project.last_usage_on.isoformat() if project.last_usage_on else "",
             _timestamp(project.latest_at),
@@ -109,6 +114,66 @@ def history_csv(points: Iterable[RoundPoint]) -> str:
             )
         )
     return write_csv(HISTORY_HEADER, rows)
+
+
+PLAN_HEADER = (
+    "Action",
+    "Target",
+    "Target group",
+    "Owner",
+    "Customer-side owner",
+    "Customer-side owner's e-mail",
+    "Due date",
+    "Status",
+    "Overdue",
+    "From the results of",
+    "Effect measured between",
+    "Figure",
+    "Before",
+    "After",
+    "Change",
+    "Effect note",
+)
+
+
+def plan_csv(actions: Iterable[Action], *, today: datetime.date) -> str:
+    """Return a change plan as CSV: a row per measured figure of each action's latest effect.
+
+    An action without a measured effect has one row whose note says "not measured yet".
+    """
+    rows = []
+    for action in actions:
+        owner = action.owner.user if action.owner else None
+        cells = (
+            action.title,
+            action.get_target_display(),
+            action.target_group_label,
+            (owner.get_full_name() or owner.get_username()) if owner else "",
+            action.customer_owner_name,
+            action.customer_owner_email,
+            action.due_on.isoformat() if action.due_on else "",
+            action.get_status_display(),
+            "yes" if action.is_open and action.due_on and action.due_on < today else "",
+            action.source_assessment.name if action.source_assessment else "",
+        )
+        result = action.effect.result if action.effect else {}
+        measures = result.get("measures") or []
+        between = f"{result.get('before_round', '')} → {result.get('after_round', '')}"
+        if not measures:
+            rows.append((*cells, "", "", "", "", "", "not measured yet"))
+        for measure in measures:
+            rows.append(
+                (
+                    *cells,
+                    between,
+                    measure["label"],
+                    measure["before"],
+                    measure["after"],
+                    measure["change"],
+                    measure["note"],
+                )
+            )
+    return write_csv(PLAN_HEADER, rows)
 
 
 def _group_cells(group: dict | None) -> tuple[object, object]:

@@ -7,10 +7,13 @@ from typing import Any
 
 from django import forms
 
+from plans import selectors as plan_selectors
 from readiness.models import ProjectStatus
 from reports import selectors
+from reports.services import DEFAULT_SHARE_DAYS, MAX_SHARE_DAYS
 from scoring import engine
 from scoring.models import Band
+from workspaces.forms import form_helper
 
 
 class PortfolioFilterForm(forms.Form):
@@ -27,6 +30,11 @@ class PortfolioFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProjectStatus.choices])
     flag = forms.ChoiceField(
         required=False, choices=[("", "Any flag"), *engine.FLAG_LABELS.items()]
+    )
+    actions = forms.ChoiceField(
+        required=False,
+        label="Change plan",
+        choices=[("", "Any actions"), *plan_selectors.ACTION_FILTERS.items()],
     )
     sort = forms.ChoiceField(
         required=False,
@@ -50,6 +58,7 @@ class PortfolioFilterForm(forms.Form):
         "owner": "owner",
         "status": "status",
         "flag": "flag",
+        "actions": "change-plan filter",
         "sort": "sort order",
     }
 
@@ -80,3 +89,33 @@ class PortfolioFilterForm(forms.Form):
 
 
 """Input validation for usage uploads, their column mapping and the list of imports."""
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        label="Shared with",
+        max_length=200,
+        help_text="Whom the link is for, e.g. “Dana Ruiz, sponsor”: shown only here.",
+    )
+    days = forms.IntegerField(
+        label="Valid for (days)",
+        initial=DEFAULT_SHARE_DAYS,
+        min_value=1,
+        max_value=MAX_SHARE_DAYS,
+        error_messages={
+            "min_value": f"Choose a validity between 1 and {MAX_SHARE_DAYS} days.",
+            "max_value": f"Choose a validity between 1 and {MAX_SHARE_DAYS} days.",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = form_helper("Create link", "label", "days")
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        if any(ord(ch) < 32 for ch in label):
+            raise forms.ValidationError("Remove the control characters from the name.")
+        if not label:
+            raise forms.ValidationError("Say whom the link is for.")
+        return label

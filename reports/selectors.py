@@ -6,6 +6,8 @@ respondents or usage rows; `reports.shaping` turns what they read into what the 
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
@@ -23,7 +25,9 @@ from django.db.models import (
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Lower
+from django.utils import timezone
 
+from plans import selectors as plan_selectors
 from readiness.models import (
     Answer,
     Dimension,
@@ -34,12 +38,14 @@ from readiness.models import (
     ResponseStatus,
 )
 from reports import heatmap, shaping
+from reports.models import ShareLink
 from scoring import engine
 from scoring import selectors as scoring_selectors
 from scoring.models import ScoreSnapshot
 from scoring.selectors import RoundPoint, snapshot_latest
 from usage.metrics import usage_monthly_series
 from workspaces.models import Workspace
+from workspaces.selectors import get_in_workspace
 
 # --- Portfolio ----------------------------------------------------------------------------
 
@@ -64,13 +70,15 @@ def portfolio_projects(
     owner: int | str | None = None,
     status: str = "",
     flag: str = "",
+    actions: str = "",
     sort: str = "score",
+    today: datetime.date | None = None,
 ) -> QuerySet[Project]:
     """Return the workspace's projects with their latest and previous score, filtered and sorted.
 
     Each row carries `latest_score`, `latest_band`, `latest_flags`, `latest_response_rate`,
-    `latest_at`, `previous_score`, `change` and `last_usage_on` as annotations (correlated
-    subqueries), so a page costs the same number of queries whatever its size. `owner` is a user
+    `latest_at`, `previous_score`, `change`, `last_usage_on`, `open_actions` and
+    `overdue_actions` (overdue on `today`) as annotations (correlated subqueries), so a page costs the same number of queries whatever its size. `owner` is a user
     id or "none" (accounts without an owner); `sort` is a key of PORTFOLIO_SORTS, prefixed with
     "-" for descending. Unknown values are the caller's to reject; here they are ignored.
     """
@@ -94,6 +102,7 @@ def portfolio_projects(
             latest_assessment=Subquery(newest.values("assessment_id")[:1]),
             latest_version=Subquery(newest.values("model_version")[:1]),
             last_usage_on=_last_usage_expression(newest),
+            **plan_selectors.action_count_annotations(today=today or timezone.localdate()),
         )
         .annotate(
             previous_score=Subquery(previous_round.values("score")[:1]),
@@ -136,6 +145,7 @@ def portfolio_projects(
         projects = projects.annotate(
             latest_flags_text=Cast(Subquery(newest.values("flags")[:1]), TextField())
         ).filter(latest_flags_text__contains=f'"{flag}"')
+    projects = plan_selectors.filter_by_actions(projects, actions)
     return projects.order_by(*_portfolio_ordering(sort))
 
 
@@ -258,6 +268,10 @@ def project_report(*, project: Project) -> dict[str, object]:
         ).count()
         waiting = max(submitted - latest.responses, 0)
     return {
+        "plan": plan_selectors.plan_for_project(project=project),
+        # What the score recommends, as the workspace's action library words it.
+        "recommendations": plan_selectors.recommendations(project=project, snapshot=latest),
+        "today": timezone.localdate(),
         "latest": latest,
         # Responses of the round that its figures do not cover yet (no differencing over time).
         "waiting": waiting,
@@ -317,3 +331,17 @@ def project_heatmap(*, project: Project, split: str = "", compare: str = "") -> 
         "current": current,
         "previous": previous,
     }
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+def share_links_for_project(*, project: Project) -> QuerySet[ShareLink]:
+    """Return a project's share links, newest first, with who created them."""
+    return ShareLink.objects.filter(
+        workspace_id=project.workspace_id, project=project
+    ).select_related("created_by")
+
+
+def share_link_get(*, workspace: Workspace, link_id: int) -> ShareLink:
+    return get_in_workspace(ShareLink.objects.select_related("project"), workspace, link_id)

@@ -3,18 +3,22 @@ report and its exports."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.http import require_POST
 
+from plans import selectors as plan_selectors
 from readiness import selectors as readiness_selectors
+from readiness.survey import ratelimit
 from readiness.survey.qr import qr_svg
-from reports import exports, selectors, workshops
-from reports.forms import PortfolioFilterForm
+from reports import exports, selectors, services, workshops
+from reports.forms import PortfolioFilterForm, ShareLinkForm
 from scoring import selectors as scoring_selectors
 from usage import selectors as usage_selectors
 from workspaces.decorators import workspace_view
@@ -114,6 +118,72 @@ def project_history_csv(request: HttpRequest, project_id: int) -> HttpResponse:
     snapshots = selectors.snapshot_history_full(project=project)
     name = f"score-history-{slugify(project.name) or project.pk}.csv"
     return _attachment(exports.history_csv(snapshots), name, "text/csv")
+
+
+@workspace_view(Action.EXPORT)
+def plan_csv(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)
+    actions = plan_selectors.plan_for_project(project=project)
+    name = f"change-plan-{slugify(project.name) or project.pk}.csv"
+    return _attachment(exports.plan_csv(actions, today=timezone.localdate()), name, "text/csv")
+
+
+# --- Share links --------------------------------------------------------------------------
+
+
+@workspace_view(Action.SHARE_REPORTS)
+def project_share(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = readiness_selectors.project_get(workspace=request.workspace, project_id=project_id)
+    form = ShareLinkForm(request.POST or None)
+    new_link_url = ""
+    if request.method == "POST" and form.is_valid():
+        link, token = services.share_link_create(
+            project=project, user=request.user, **form.cleaned_data
+        )
+        # Shown on this response only: the secret is stored nowhere but in the hash.
+        new_link_url = request.build_absolute_uri(reverse("reports:shared_report", args=[token]))
+        form = ShareLinkForm()
+    context = {
+        "project": project,
+        "form": form,
+        "links": selectors.share_links_for_project(project=project),
+        "new_link_url": new_link_url,
+        "now": timezone.now(),
+    }
+    response = render(request, "reports/share.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@workspace_view(Action.SHARE_REPORTS)
+def share_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = selectors.share_link_get(workspace=request.workspace, link_id=link_id)
+    services.share_link_revoke(link=link)
+    messages.success(request, f"The link for {link.label} no longer opens the report.")
+    return redirect("reports:project_share", project_id=link.project_id)
+
+
+def shared_report(request: HttpRequest, token: str) -> HttpResponse:
+    """Show a project's report and plan to whoever holds an active share link: read-only."""
+    if ratelimit.is_blocked(request):
+        return render(request, "reports/shared_rate_limited.html", status=429)
+    link = services.share_link_open(token=token, user_agent=request.headers.get("User-Agent", ""))
+    if link is None:
+        ratelimit.record_miss(request)
+        raise Http404("No such report.")
+    project = link.project
+    report = selectors.project_report(project=project)
+    response = render(
+        request,
+        "reports/shared_report.html",
+        {"project": project, "report": report, "link": link, "shared": True},
+    )
+    # The secret is in the address: no caching, no referrer, no search engine.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _attachment(content: str | bytes, filename: str, content_type: str) -> HttpResponse:

@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from readiness.models import Assessment, Project, ProjectStatus, ResponseStatus
-from scoring import engine, evidence, selectors
+from scoring import engine, evidence, hooks, selectors
 from scoring.models import ScoreSnapshot, ScoringModel
 from workspaces.models import Workspace
 
@@ -169,6 +169,7 @@ def _recalculate_batch(
             )
         )
     stored = _store_snapshots(snapshots, failed)
+    _notify_snapshots_stored(stored)
     Project.objects.filter(pk__in=ids).exclude(pk__in=failed).update(
         needs_recalculation=False, recalculation_error=""
     )
@@ -179,6 +180,18 @@ def _recalculate_batch(
             needs_recalculation=False, recalculation_error=message
         )
     return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
+
+
+def _notify_snapshots_stored(stored: list[ScoreSnapshot]) -> None:
+    """Let higher layers store what they keep with the snapshots (plans: effects of actions).
+
+    In a savepoint: a failure there is logged and never costs the scores themselves.
+    """
+    try:
+        with transaction.atomic():
+            hooks.snapshots_stored(snapshots=stored)
+    except Exception:
+        logger.exception("Storing what goes with %s new snapshots failed.", len(stored))
 
 
 def _failure(project_id: int, error: Exception) -> str:

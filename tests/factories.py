@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from plans.models import Action, ActionLibraryEntry
 from readiness import services
 from readiness.models import (
     Account,
@@ -21,6 +22,7 @@ from readiness.models import (
     Workshop,
 )
 from readiness.services.workshops import new_code
+from reports.services import share_link_create
 from usage.models import UsageImport
 from workspaces import services as workspace_services
 from workspaces.models import Membership, Role, Workspace
@@ -190,6 +192,25 @@ class UsageImportFactory(factory.django.DjangoModelFactory):
     )
 
 
+class ActionFactory(factory.django.DjangoModelFactory):
+    """A planned action of a project's change plan, owned by nobody."""
+
+    class Meta:
+        model = Action
+
+    project = factory.SubFactory(ProjectFactory)
+    workspace = factory.SelfAttribute("project.workspace")
+    title = factory.Sequence(lambda n: f"Action {n}")
+    target = "knowledge"
+    target_group = "end_users"
+    due_on = datetime.date(2026, 10, 15)
+
+
+def library_entry_id(workspace: Workspace) -> int:
+    """Return the id of the first entry of the workspace's action library."""
+    return ActionLibraryEntry.objects.filter(workspace=workspace).order_by("pk").first().pk
+
+
 # How to make an object of another workspace for each id a URL can take. The isolation test
 # walks the URL configuration and fails for a URL whose id has no entry here, so a new kind of
 # id must be added once; every new URL that takes a known id is covered without any edit.
@@ -206,4 +227,11 @@ FOREIGN_ID_FACTORIES = {
         WorkshopFactory(assessment__project__account__workspace=workspace).pk
     ),
     "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
+    "action_id": lambda workspace: ActionFactory(project__account__workspace=workspace).pk,
+    "link_id": lambda workspace: (
+        share_link_create(
+            project=ProjectFactory(account__workspace=workspace), user=None, label="Sponsor"
+        )[0].pk
+    ),
+    "entry_id": library_entry_id,
 }

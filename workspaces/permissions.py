@@ -14,6 +14,11 @@ class Action(StrEnum):
     RUN_ASSESSMENTS = "run_assessments"
     IMPORT_USAGE = "import_usage"
     MANAGE_WORKSPACE = "manage_workspace"
+    # Change plans (SPEC §10): write actions and their log; edit the action library.
+    MANAGE_PLANS = "manage_plans"
+    EDIT_LIBRARY = "edit_library"
+    # A read-only link to a project's report for the customer's sponsor (SPEC §10).
+    SHARE_REPORTS = "share_reports"
 
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
@@ -25,9 +30,10 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_PROJECTS,
             Action.RUN_ASSESSMENTS,
             Action.IMPORT_USAGE,
+            Action.MANAGE_PLANS,
         }
     ),
-    Role.CSM: frozenset({Action.VIEW, Action.EXPORT}),
+    Role.CSM: frozenset({Action.VIEW, Action.EXPORT, Action.MANAGE_PLANS, Action.SHARE_REPORTS}),
     Role.VIEWER: frozenset({Action.VIEW}),
 }
 

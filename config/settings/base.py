@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "readiness",
     "usage",
     "scoring",
+    "plans",
     "reports",
 ]
 
@@ -265,6 +266,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
+    # Owners get their due and overdue actions once a day; a second run that day sends nothing.
+    "plans-action-digests": {
+        "task": "plans.tasks.send_action_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
     "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
     "fail-stalled-usage-imports": {
         "task": "usage.tasks.fail_stalled_usage_imports",

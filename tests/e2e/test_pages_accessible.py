@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from plans import services as plan_services
 from readiness import services
+from reports.services import share_link_create
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -24,7 +26,7 @@ from tests.factories import (
     submitted_response,
 )
 from usage.services import usage_import_run_now
-from workspaces.models import Role
+from workspaces.models import Membership, Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +72,21 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
             b"date,user,count\n2026-10-01,ann,0\n2026-10-02,bob,0\n2026-10-03,,1\n2026-10-04,cy,0\n"
         ),
     )
+    action = plan_services.action_create(
+        project=project,
+        user=admin,
+        title="Job aids for dispatchers",
+        target="knowledge",
+        target_group="end_users",
+        owner=Membership.objects.get(user=admin),
+    )
+    plan_services.action_status_change(
+        action=action, user=admin, status="in_progress", note="First aids published."
+    )
+    library_entry = plan_services.library_entry_create(
+        workspace=workspace, target="desire", title="Peer stories", suggested_duration_days=14
+    )
+    _, share_token = share_link_create(project=project, user=admin, label="Dana, sponsor")
     client = Client()
     client.force_login(admin)
     cookie = {
@@ -111,6 +128,17 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/usage/imports/{refused.pk}/",
         f"/usage/imports/{usage_import.pk}/delete/",
         "/auth/password_change/",
+        f"/projects/{project.pk}/plan/",
+        f"/projects/{project.pk}/plan/new/",
+        f"/projects/{project.pk}/checkpoints/new/",
+        f"/projects/{project.pk}/share/",
+        f"/r/{share_token}/",
+        f"/actions/{action.pk}/",
+        f"/actions/{action.pk}/edit/",
+        "/my/actions/",
+        "/workspace/library/",
+        "/workspace/library/new/",
+        f"/workspace/library/{library_entry.pk}/",
     ]
     return cookie, [f"{live_server.url}{path}" for path in paths]
 
@@ -132,7 +160,7 @@ def test_every_page_passes_axe(browser, axe_source, admin_pages) -> None:
         except AssertionError as failure:
             failures.append(str(failure))
     context.close()
-    assert failures == []
+    assert failures == [], "\n".join(failures)
     assert errors == []
 
 

@@ -208,7 +208,8 @@ def test_every_model_has_a_django_admin_page(admin_client) -> None:
     from django.apps import apps
     from django.contrib import admin
 
-    ours = [m for app in ("readiness", "scoring") for m in apps.get_app_config(app).get_models()]
+    apps_ = ("readiness", "scoring", "plans", "reports")
+    ours = [m for app in apps_ for m in apps.get_app_config(app).get_models()]
     missing = [model.__name__ for model in ours if not admin.site.is_registered(model)]
     assert not missing, f"Register these models in an admin.py: {missing}"
     for model in ours:

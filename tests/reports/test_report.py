@@ -97,7 +97,7 @@ class TestWorkedExample:
         # One promoter, one passive, one detractor; NPS 0.0.
         assert '<td class="text-end">0.0</td>\n        <td class="text-end">1</td>' in html
         assert "33.3 %" in html  # barrier share of desire and knowledge
-        assert "Knowledge:</strong> Role-based training" in html
+        assert "Knowledge — All respondents:</strong> Role-based training" in html
         assert "60 of 100 seats" in html and "3 of 4 tracked features" in html
 
     def test_concerns_are_listed_without_their_writers(

@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from plans import services as plan_services
+from plans.models import Action, ActionLibraryEntry, CheckpointRound
 from readiness import services
 from readiness.models import (
     LEADERSHIP_ROLES,
@@ -24,12 +26,13 @@ from readiness.models import (
     ProjectStatus,
     SurveyTemplate,
 )
+from reports.services import share_link_create
 from scoring.services import project_history_backfill
 from usage.generator import UsageProfile, csv_bytes
 from usage.models import UsageEvent
 from usage.services import usage_import_run_now
 from workspaces import services as workspace_services
-from workspaces.models import Role, Workspace
+from workspaces.models import Membership, Role, Workspace
 
 DEMO_WORKSPACE = "demo"
 OTHER_WORKSPACE = "globex-partners"
@@ -147,6 +150,9 @@ def seed() -> bool:
         created = True
     workspace = Workspace.objects.get(slug=DEMO_WORKSPACE)
     created |= _seed_usage(workspace=workspace)
+    # Before the scores: the actions done before Acme's second round get their effect measured
+    # when that round's snapshot is stored.
+    created |= _seed_plan(workspace=workspace)
     # Last, once responses and usage exist: the score history (unchanged inputs store nothing).
     _seed_scores(workspace=workspace)
     return created
@@ -316,6 +322,95 @@ DEMO_BAD_USAGE = (
 )
 
 
+def _seed_plan(*, workspace: Workspace) -> bool:
+    """Give Acme's project a change plan: two actions done between its rounds, an overdue one,
+    its rounds taken from the proposed checkpoints, and an active share link."""
+    project = Project.objects.filter(
+        workspace=workspace, account__external_id="ACME-001", name="Fleet planning rollout"
+    ).first()
+    if project is None or Action.objects.filter(project=project).exists():
+        return False
+    rounds = {a.name: a for a in Assessment.objects.filter(project=project)}
+    baseline, pre_golive = rounds["Kick-off baseline"], rounds["Pre go-live"]
+    for code, assessment in (("baseline", baseline), ("pre_golive", pre_golive)):
+        CheckpointRound.objects.create(
+            workspace=workspace, project=project, code=code, assessment=assessment
+        )
+    csm = Membership.objects.get(workspace=workspace, user__username="csm")
+    consultant = Membership.objects.get(workspace=workspace, user__username="consultant")
+    entries = ActionLibraryEntry.objects.filter(workspace=workspace, kind="action")
+
+    def day(assessment: Assessment, days: int) -> datetime.datetime:
+        moment = datetime.datetime.combine(assessment.opens_on, datetime.time(10))
+        return timezone.make_aware(moment) + datetime.timedelta(days=days)
+
+    # Improved: role-based training for the end users (their Knowledge barrier).
+    training = entries.filter(target="knowledge").order_by("position").first()
+    done = plan_services.action_create(
+        project=project,
+        user=csm.user,
+        now=day(baseline, 25),
+        title=training.title,
+        description=training.guidance,
+        target="knowledge",
+        target_group="end_users",
+        owner=csm,
+        customer_owner_name="Dana Ruiz",
+        customer_owner_email="dana.ruiz@acme.example",
+        due_on=pre_golive.opens_on - datetime.timedelta(days=5),
+        source_assessment=baseline,
+        library_entry=training,
+        from_recommendation=True,
+    )
+    plan_services.action_status_change(
+        action=done, user=csm.user, status="in_progress", note="Sessions booked for every "
+        "depot.", now=day(baseline, 28),
+    )  # fmt: skip
+    plan_services.action_status_change(
+        action=done, user=csm.user, status="done", note="All dispatchers trained; job aids on "
+        "the intranet.", now=day(pre_golive, -3),
+    )  # fmt: skip
+    # Unchanged: a push on usage that did not move the usage index yet.
+    routing = entries.filter(target="say_do_gap").order_by("position").last()
+    pushed = plan_services.action_create(
+        project=project,
+        user=consultant.user,
+        now=day(baseline, 30),
+        title=routing.title,
+        description=routing.guidance,
+        target="say_do_gap",
+        target_group="end_users",
+        owner=consultant,
+        due_on=pre_golive.opens_on - datetime.timedelta(days=2),
+        source_assessment=baseline,
+        library_entry=routing,
+    )
+    plan_services.action_status_change(
+        action=pushed, user=consultant.user, status="done", note="Route planning runs only in "
+        "RouteWise since last week.", now=day(pre_golive, -2),
+    )  # fmt: skip
+    # Overdue: the sponsor's recognition programme is late.
+    recognition = entries.filter(target="reinforcement").order_by("position").first()
+    plan_services.action_create(
+        project=project,
+        user=csm.user,
+        now=day(pre_golive, 5),
+        title=recognition.title,
+        description=recognition.guidance,
+        target="reinforcement",
+        target_group="all",
+        owner=csm,
+        customer_owner_name="Grace Hopper",
+        due_on=timezone.localdate() - datetime.timedelta(days=6),
+        source_assessment=pre_golive,
+        library_entry=recognition,
+    )
+    share_link_create(
+        project=project, user=csm.user, label="Grace Hopper, executive sponsor (Acme)"
+    )
+    return True
+
+
 def _seed_failed_usage_import(*, workspace: Workspace) -> None:
     """Show a refused file (all or nothing, with line, column and reason) on Acme's project."""
     project = Project.objects.filter(
@@ -372,10 +467,11 @@ def _seed_assessments(*, project: Project, template: SurveyTemplate, today: date
 # Generated with a fixed seed per assessment, so every run gives the same answers.
 LIKERT_LOW, LIKERT_MID, LIKERT_HIGH = (2, 3, 3, 4), (3, 3, 4, 4), (4, 4, 5, 5, 5)
 PROFILES: dict[tuple[str, str], tuple[dict, dict]] = {
-    # READY, and stronger at the second round than at the kick-off.
+    # READY, and stronger at the second round than at the kick-off: the baseline found a
+    # Knowledge barrier among end users, and the change plan's training worked.
     ("Fleet planning rollout", "Kick-off baseline"): (
         {"*": (3, 4, 4, 4), "nps": (7, 8, 9)},
-        {"*": (3, 3, 4, 4), "nps": (6, 7, 8, 9)},
+        {"*": (4, 4, 5), "knowledge": (1, 2, 2, 3), "nps": (6, 7, 8, 9)},
     ),
     ("Fleet planning rollout", "Pre go-live"): (
         {"*": (4, 5, 5), "nps": (9, 10, 10)},

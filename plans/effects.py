@@ -1,0 +1,252 @@
+"""The effect of change-plan actions between two rounds (SPEC §10): pure Python, no Django.
+
+For each action carried out between an earlier round (the one whose results led to it) and a
+later one, the figure it targeted is taken for its target group in both rounds: before, after
+and change, or why there is none ("not measured yet", "group too small"). Groups under the
+minimum group size are never measured, like everywhere else (the engine's own rule).
+Selectors turn rows into `Round`s; `plans.services` stores each `Effect` with its snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from scoring import engine
+
+DEPARTMENT_PREFIX = "department:"
+
+NOT_MEASURED = "not measured yet"
+TOO_SMALL = "group too small"
+
+MEASURED, STATE_TOO_SMALL, STATE_NOT_MEASURED = "measured", "too_small", "not_measured"
+BETTER, WORSE, UNCHANGED = "better", "worse", "unchanged"
+
+# Bump when the shape of `Effect.as_dict()` changes, so readers can tell old stored effects.
+EFFECT_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class Member:
+    """One submitted respondent of a round, with the department of their invitation."""
+
+    respondent: engine.Respondent
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class Round:
+    """One assessment round as the effect needs it: who answered what, and the usage index."""
+
+    name: str
+    members: tuple[Member, ...]
+    usage_index: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedAction:
+    action_id: int
+    target: str
+    target_group: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One targeted figure before and after; `note` says why it has no figures."""
+
+    code: str
+    label: str
+    before: float | None
+    after: float | None
+    change: float | None
+    note: str
+    unit: str
+    digits: int
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    action_id: int
+    target: str
+    target_group: str
+    before_round: str
+    after_round: str
+    state: str
+    measures: tuple[Measure, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the effect as plain JSON-ready data (what `ActionEffect.result` stores)."""
+        return {
+            "schema": EFFECT_SCHEMA,
+            "action_id": self.action_id,
+            "target": self.target,
+            "target_group": self.target_group,
+            "before_round": self.before_round,
+            "after_round": self.after_round,
+            "state": self.state,
+            "measures": [asdict(measure) for measure in self.measures],
+        }
+
+
+def group_members(members: Sequence[Member], target_group: str) -> tuple[engine.Respondent, ...]:
+    """Return the respondents of a target group: all, leadership, end users or a department."""
+    if target_group == engine.GROUP_ALL:
+        return tuple(m.respondent for m in members)
+    if target_group == engine.GROUP_LEADERSHIP:
+        return tuple(m.respondent for m in members if m.respondent.role in engine.LEADERSHIP_ROLES)
+    if target_group == engine.GROUP_END_USERS:
+        return tuple(m.respondent for m in members if m.respondent.role in engine.END_USER_ROLES)
+    department = target_group.removeprefix(DEPARTMENT_PREFIX)
+    return tuple(m.respondent for m in members if m.department == department)
+
+
+def _figures(
+    round_: Round | None, group: str, model: engine.ModelParameters
+) -> engine.GroupFigures | None:
+    if round_ is None:
+        return None
+    # A department is any group but "all": it needs the minimum group size like the others.
+    return engine.group_figures(group, group_members(round_.members, group), model)
+
+
+def _verdict(change: float, digits: int, higher_is_better: bool) -> str:
+    if round(change, digits) == 0:
+        return UNCHANGED
+    return BETTER if (change > 0) == higher_is_better else WORSE
+
+
+def _measure(
+    code: str,
+    label: str,
+    before: float | None,
+    after: float | None,
+    *,
+    unit: str = "",
+    digits: int = 1,
+    higher_is_better: bool = True,
+    note: str = "",
+) -> Measure:
+    if note or before is None or after is None:
+        return Measure(code, label, None, None, None, note or NOT_MEASURED, unit, digits, "")
+    change = after - before
+    return Measure(
+        code, label, before, after, change, "", unit, digits,
+        _verdict(change, digits, higher_is_better),
+    )  # fmt: skip
+
+
+def _group_note(before: engine.GroupFigures | None, after: engine.GroupFigures | None) -> str:
+    if after is None:
+        return NOT_MEASURED
+    if before is None or before.suppressed or after.suppressed:
+        return TOO_SMALL
+    return ""
+
+
+def _dimension_measures(
+    dimension: str,
+    group: str,
+    before: engine.GroupFigures | None,
+    after: engine.GroupFigures | None,
+) -> tuple[Measure, ...]:
+    note = _group_note(before, after)
+    label = engine.DIMENSION_LABELS[dimension]
+    means = [(f.element_means or {}).get(dimension) if f else None for f in (before, after)]
+    shares = [
+        100.0 * (f.barrier_distribution or {}).get(dimension, 0.0)
+        if f and f.barrier_distribution is not None
+        else None
+        for f in (before, after)
+    ]
+    return (
+        _measure("mean", f"{label} mean (1–5)", *means, digits=2, note=note),
+        _measure(
+            "barrier_share",
+            f"Share whose barrier point is {label}",
+            *shares,
+            unit="%",
+            higher_is_better=False,
+            note=note,
+        ),
+    )
+
+
+def _usage_measure(before: Round | None, after: Round | None) -> Measure:
+    return _measure(
+        "usage_index",
+        "Usage index",
+        before.usage_index if before else None,
+        after.usage_index if after else None,
+    )
+
+
+def effect_of(
+    action: PlannedAction,
+    before: Round | None,
+    after: Round | None,
+    model: engine.ModelParameters,
+) -> Effect:
+    """Return what changed in the figure `action` targets between `before` and `after`."""
+    if action.target in engine.ADKAR:
+        measures = _dimension_measures(
+            action.target,
+            action.target_group,
+            _figures(before, action.target_group, model),
+            _figures(after, action.target_group, model),
+        )
+    elif action.target == engine.FORCED_ADOPTION:
+        end_users = [_figures(r, engine.GROUP_END_USERS, model) for r in (before, after)]
+        measures = (
+            _measure(
+                "sentiment_index",
+                "End users' sentiment index",
+                *[f.sentiment_index if f else None for f in end_users],
+                note=_group_note(*end_users),
+            ),
+            _usage_measure(before, after),
+        )
+    elif action.target == engine.LEADERSHIP_GAP:
+        gaps, notes = [], []
+        for round_ in (before, after):
+            leaders = _figures(round_, engine.GROUP_LEADERSHIP, model)
+            end_users = _figures(round_, engine.GROUP_END_USERS, model)
+            notes.append(_group_note(leaders, end_users) if round_ else NOT_MEASURED)
+            gaps.append(
+                leaders.adkar_index - end_users.adkar_index
+                if leaders and end_users and not notes[-1]
+                and leaders.adkar_index is not None and end_users.adkar_index is not None
+                else None
+            )  # fmt: skip
+        note = NOT_MEASURED if NOT_MEASURED in notes else next((n for n in notes if n), "")
+        measures = (
+            _measure(
+                "gap",
+                "Leadership's ADKAR index above the end users'",
+                *gaps,
+                unit="points",
+                higher_is_better=False,
+                note=note,
+            ),
+        )
+    elif action.target == engine.SAY_DO_GAP:
+        measures = (_usage_measure(before, after),)
+    else:
+        raise ValueError(f"Unknown action target: {action.target}")
+    return Effect(
+        action_id=action.action_id,
+        target=action.target,
+        target_group=action.target_group,
+        before_round=before.name if before else "",
+        after_round=after.name if after else "",
+        state=_state(measures),
+        measures=measures,
+    )
+
+
+def _state(measures: Sequence[Measure]) -> str:
+    if any(not measure.note for measure in measures):
+        return MEASURED
+    if any(measure.note == TOO_SMALL for measure in measures):
+        return STATE_TOO_SMALL
+    return STATE_NOT_MEASURED
