@@ -12,7 +12,9 @@ urlpatterns = [
     path("", scoring_views.portfolio, name="home"),
     path("auth/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("s/", include("readiness.survey_urls")),
     path("", include("readiness.urls")),
     path("", include("scoring.urls")),
+    path("", include("api.page_urls")),
 ]

@@ -35,11 +35,18 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "readiness",
     "scoring",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries the request id and every log line names it.
+    "api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,14 +211,20 @@ SURVEY_UNKNOWN_LINK_WINDOW = env.int("SURVEY_UNKNOWN_LINK_WINDOW", default=15 * 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Survey links carry a secret token: every handler drops it from request paths.
-    "filters": {"redact_survey_tokens": {"()": "readiness.log_filters.RedactSurveyTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "filters": {
+        # Survey links carry a secret token: every handler drops it from request paths.
+        "redact_survey_tokens": {"()": "readiness.log_filters.RedactSurveyTokens"},
+        # The id of the request being served (X-Request-ID), "-" outside one.
+        "request_id": {"()": "api.request_id.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_survey_tokens"],
+            "filters": ["redact_survey_tokens", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -238,3 +251,51 @@ USAGE_PSEUDONYM_KEY = env("USAGE_PSEUDONYM_KEY", default="")
 USAGE_IMPORT_MAX_BYTES = env.int("USAGE_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 # An upload whose columns nobody confirms is discarded, file and all, after this many hours.
 USAGE_UPLOAD_EXPIRY_HOURS = env.int("USAGE_UPLOAD_EXPIRY_HOURS", default=24)
+
+# --- JSON API ------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    # Floats such as "NaN" or "Infinity" are refused rather than stored.
+    "STRICT_JSON": True,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# Requests per token (DRF's rate syntax: "600/minute", "10000/hour"); 429 with Retry-After past it.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AdoptReady API",
+    "DESCRIPTION": "Readiness scores, assessments, invitations, responses and usage imports. "
+    "Authenticate with `Authorization: Bearer <token>` (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI and Redoc come from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "readiness.models.ProjectStatus",
+        "AssessmentStateEnum": "readiness.models.AssessmentState",
+        "RespondentRoleEnum": "readiness.models.RespondentRole",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -1,0 +1,34 @@
+"""Reads of the api app, scoped to one workspace."""
+
+from __future__ import annotations
+
+import hmac
+
+from django.db.models import QuerySet
+
+from api.models import ApiToken
+from api.services import hash_secret, split_token
+from readiness.models import Workspace
+from readiness.selectors import get_in_workspace
+
+
+def api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:
+    """Return the workspace's tokens, newest first, with their creator."""
+    return ApiToken.objects.for_workspace(workspace).select_related("created_by")
+
+
+def api_token_get(*, workspace: Workspace, token_id: int) -> ApiToken:
+    return get_in_workspace(ApiToken.objects.all(), workspace, token_id)
+
+
+def api_token_find(*, raw: str) -> ApiToken | None:
+    """Return the token whose whole text is `raw` (revoked and expired ones too), or None."""
+    parts = split_token(raw)
+    if parts is None:
+        return None
+    prefix, whole = parts
+    token = ApiToken.objects.select_related("workspace").filter(prefix=prefix).first()
+    # Compared in constant time, so the answer's timing tells nothing about the secret.
+    if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(whole)):
+        return None
+    return token
