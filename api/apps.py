@@ -7,3 +7,10 @@ class ApiConfig(AppConfig):
     name = "api"
     verbose_name = "API and webhooks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished
+
+        from api.request_id import forget_request_id
+
+        request_finished.connect(forget_request_id, dispatch_uid="api.forget_request_id")

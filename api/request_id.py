@@ -35,13 +35,17 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = new_request_id(request.headers.get(HEADER))
         request.request_id = request_id
-        reset = current_request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            current_request_id.reset(reset)
+        # Kept until the request is finished (`forget_request_id`), not only while the
+        # middleware runs: Django logs a 4xx/5xx answer after the whole middleware chain.
+        current_request_id.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+def forget_request_id(**kwargs: object) -> None:
+    """Clear the id once the response is sent (connected to `request_finished`)."""
+    current_request_id.set(NO_REQUEST)
 
 
 class RequestIdFilter(logging.Filter):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.http import HttpRequest, JsonResponse
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -12,6 +14,16 @@ from drf_spectacular.views import (
 from api import accounts, assessments, invitations, portfolio, projects, responses, scores
 
 app_name = "api"
+
+
+@csrf_exempt  # a token API: there is no session for CSRF to protect
+def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Answer a path under /api/v1/ that names no resource in the API's JSON error shape."""
+    return JsonResponse(
+        {"code": "not_found", "message": "No API resource at this path.", "errors": {}},
+        status=404,
+    )
+
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -62,4 +74,6 @@ urlpatterns = [
         "responses/<int:response_id>/", responses.ResponseDetail.as_view(), name="response_detail"
     ),
     path("portfolio/", portfolio.Portfolio.as_view(), name="portfolio"),
+    # Last: any other path under /api/v1/ is a JSON 404, not the site's HTML page.
+    re_path(r"^(?P<rest>.*)$", not_found, name="not_found"),
 ]

@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from api import services as api_services
 from readiness import services
 from readiness.models import (
     Account,
@@ -191,4 +192,13 @@ FOREIGN_ID_FACTORIES = {
     "template_id": lambda workspace: services.default_template_ensure(workspace=workspace).pk,
     "membership_id": lambda workspace: MembershipFactory(workspace=workspace).pk,
     "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
+    "token_id": lambda workspace: (
+        api_services.api_token_create(workspace=workspace, created_by=None, name="t").token.pk
+    ),
+    "response_id": lambda workspace: (
+        submitted_response(
+            assessment=AssessmentFactory(project__account__workspace=workspace),
+            values=answers(aw=(4, 4, 4)),
+        ).pk
+    ),
 }
