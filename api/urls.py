@@ -11,7 +11,16 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from api import accounts, assessments, invitations, portfolio, projects, responses, scores
+from api import (
+    accounts,
+    assessments,
+    invitations,
+    portfolio,
+    projects,
+    responses,
+    scores,
+    usage_imports,
+)
 
 app_name = "api"
 
@@ -74,6 +83,17 @@ urlpatterns = [
         "responses/<int:response_id>/", responses.ResponseDetail.as_view(), name="response_detail"
     ),
     path("portfolio/", portfolio.Portfolio.as_view(), name="portfolio"),
+    path(
+        "projects/<int:project_id>/usage-imports/",
+        usage_imports.ProjectUsageUpload.as_view(),
+        name="project_usage_upload",
+    ),
+    path("usage-imports/", usage_imports.UsageImportList.as_view(), name="usage_import_list"),
+    path(
+        "usage-imports/<int:import_id>/",
+        usage_imports.UsageImportDetail.as_view(),
+        name="usage_import_detail",
+    ),
     # Last: any other path under /api/v1/ is a JSON 404, not the site's HTML page.
     re_path(r"^(?P<rest>.*)$", not_found, name="not_found"),
 ]
