@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from api.exceptions import Conflict, Unprocessable
 from api.models import IdempotencyRecord
 from api.permissions import request_token, request_workspace
-from readiness.models import Workspace
+from workspaces.models import Workspace
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")

@@ -15,9 +15,10 @@ from api.permissions import request_token, token_may
 from readiness import selectors, services, tasks
 from readiness.csv_io import Row
 from readiness.models import AssessmentState, Invitation, RespondentRole
-from readiness.permissions import Action
+from readiness.services.invitations import MAX_LIST_ROWS
+from workspaces.permissions import Action
 
-MAX_BULK = services.MAX_LIST_ROWS
+MAX_BULK = MAX_LIST_ROWS
 
 
 def identified(request: Request) -> bool:

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from readiness.models import WorkspaceOwned
+from workspaces.models import WorkspaceOwned
 
 
 class TokenScope(models.TextChoices):

@@ -7,8 +7,8 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
 from api.models import ApiToken
-from readiness.models import Membership, Workspace
-from readiness.permissions import Action, role_can
+from workspaces.models import Membership, Workspace
+from workspaces.permissions import Action, role_can
 
 
 def request_token(request: Request) -> ApiToken:

@@ -16,8 +16,8 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from api.base import ApiViewMixin
 from readiness.models import Project
-from scoring import selectors
-from scoring.forms import PortfolioFilterForm
+from reports import selectors
+from reports.forms import PortfolioFilterForm
 
 
 class PortfolioPagination(BasePagination):

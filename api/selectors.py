@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 
 from api.models import ApiToken
 from api.services import hash_secret, split_token
-from readiness.models import Workspace
-from readiness.selectors import get_in_workspace
+from workspaces.models import Workspace
+from workspaces.selectors import get_in_workspace
 
 
 def api_token_list(*, workspace: Workspace) -> QuerySet[ApiToken]:

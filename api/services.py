@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiToken, TokenScope
-from readiness.models import Workspace
+from workspaces.models import Workspace
 
 TOKEN_START = "ar_"
 # How often the last use is written: a token used a thousand times a minute costs one UPDATE.

@@ -24,9 +24,9 @@ from api.base import ApiViewMixin, idempotency_key, remember, replay_or_none, re
 from api.exceptions import Conflict
 from readiness import selectors as readiness_selectors
 from readiness.models import Project
-from scoring import selectors, services
-from scoring import usage_files as uf
-from scoring.models import UsageImport
+from usage import files as uf
+from usage import selectors, services
+from usage.models import UsageImport
 
 CHUNK = 1024 * 1024
 # An XLSX workbook is sent as application/octet-stream; its name's extension tells the format.

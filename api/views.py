@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from api import selectors, services
 from api.forms import ApiTokenForm
-from readiness.decorators import workspace_view
-from readiness.permissions import Action
+from workspaces.decorators import workspace_view
+from workspaces.permissions import Action
 
 
 @workspace_view(Action.MANAGE_WORKSPACE)

@@ -38,10 +38,11 @@ from django.db import connection  # noqa: E402
 
 from config.celery_app import app as celery_app  # noqa: E402
 from readiness import services as readiness_services  # noqa: E402
-from readiness.models import Workspace  # noqa: E402
-from scoring import services  # noqa: E402
-from scoring.models import UsageEvent, UsageImportState  # noqa: E402
-from scoring.usage_generator import HEADER, UsageProfile, usage_rows, write_csv  # noqa: E402
+from usage import services  # noqa: E402
+from usage.generator import HEADER, UsageProfile, usage_rows, write_csv  # noqa: E402
+from usage.models import UsageEvent, UsageImportState  # noqa: E402
+from workspaces import services as workspace_services  # noqa: E402
+from workspaces.models import Workspace  # noqa: E402
 
 CHUNK = 1024 * 1024
 
@@ -94,7 +95,7 @@ def main() -> None:
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = "memory://"
 
-    workspace = readiness_services.workspace_create(
+    workspace = workspace_services.workspace_create(
         name="Import benchmark", slug=f"bench-import-{uuid.uuid4().hex[:8]}"
     )
     try:

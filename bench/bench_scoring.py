@@ -48,10 +48,11 @@ from readiness.models import (  # noqa: E402
     Project,
     Response,
     ResponseStatus,
-    Workspace,
 )
 from scoring import services  # noqa: E402
 from scoring.models import ScoreSnapshot  # noqa: E402
+from workspaces import services as workspace_services  # noqa: E402
+from workspaces.models import Workspace  # noqa: E402
 
 
 class Rollback(Exception):
@@ -180,7 +181,7 @@ def main() -> None:
 
 
 def run(options: argparse.Namespace, rng: random.Random) -> None:
-    workspace = readiness_services.workspace_create(
+    workspace = workspace_services.workspace_create(
         name="Benchmark", slug=f"bench-{secrets.token_hex(4)}"
     )
     print(f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}")

@@ -83,17 +83,13 @@ from django.utils import timezone  # noqa: E402
 
 from bench.survey_urls import BASELINE_TABLE  # noqa: E402
 from config.celery_app import app as celery_app  # noqa: E402
-from readiness import services, tokens  # noqa: E402
-from readiness.models import (  # noqa: E402
-    Answer,
-    Assessment,
-    Invitation,
-    ItemKind,
-    ResponseStatus,
-    Workspace,
-)
+from readiness import services  # noqa: E402
+from readiness.models import Answer, Assessment, Invitation, ItemKind, ResponseStatus  # noqa: E402
 from readiness.models import Response as SurveyResponse  # noqa: E402
-from readiness.survey_views import Section, sections_of  # noqa: E402
+from readiness.survey import tokens  # noqa: E402
+from readiness.survey.views import Section, sections_of  # noqa: E402
+from workspaces import services as workspace_services  # noqa: E402
+from workspaces.models import Workspace  # noqa: E402
 
 BASELINE_PATH = "/bench/baseline-insert/"
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -200,7 +196,7 @@ def survey_create(
     surveys: int, rng: random.Random
 ) -> tuple[Workspace, list[Section], list[Respondent]]:
     """Create a workspace with one open assessment and `surveys` invitations to it."""
-    workspace = services.workspace_create(
+    workspace = workspace_services.workspace_create(
         name="Survey benchmark", slug=f"bench-survey-{uuid.uuid4().hex[:8]}"
     )
     account = services.account_create(workspace=workspace, name="Bench Corp", external_id="B-1")

@@ -1,41 +1,27 @@
+"""The Django admin of readiness: answers, responses and invitations are evidence, read-only.
+
+A template used by an assessment is frozen: the admin shows it read-only, and a new version is
+made on the template pages.
+"""
+
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from readiness.models import (
     Account,
     Answer,
     Assessment,
     Invitation,
-    Membership,
     Project,
     Response,
     SurveyTemplate,
     TemplateItem,
-    Workspace,
 )
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["user"]
-
-
-@admin.register(Workspace)
-class WorkspaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    inlines = [MembershipInline]
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "workspace", "role"]
-    list_filter = ["role", "workspace"]
-    search_fields = ["user__username", "user__email", "workspace__name"]
-    autocomplete_fields = ["user", "workspace"]
+from workspaces.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
 @admin.register(Account)
@@ -54,9 +40,22 @@ class ProjectAdmin(admin.ModelAdmin):
     list_select_related = ["account", "workspace"]
 
 
+def _frozen(template: SurveyTemplate | None) -> bool:
+    return template is not None and template.is_frozen
+
+
 class TemplateItemInline(admin.TabularInline):
     model = TemplateItem
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(SurveyTemplate)
@@ -65,11 +64,30 @@ class SurveyTemplateAdmin(admin.ModelAdmin):
     list_filter = ["workspace", "is_default"]
     inlines = [TemplateItemInline]
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _frozen(obj) and super().has_delete_permission(request, obj)
+
 
 @admin.register(TemplateItem)
 class TemplateItemAdmin(admin.ModelAdmin):
     list_display = ["code", "dimension", "kind", "template"]
     list_filter = ["dimension", "kind"]
+    list_select_related = ["template"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Items are added on their template, where a frozen one offers no row to add.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        frozen = obj is not None and _frozen(obj.template)
+        return not frozen and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        frozen = obj is not None and _frozen(obj.template)
+        return not frozen and super().has_delete_permission(request, obj)
 
 
 @admin.register(Assessment)
@@ -80,22 +98,23 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(ReadOnlyAdmin):
+    """Invitations are made on the assessment page, which gives each its secret link."""
+
     list_display = ["name", "email", "role", "assessment", "sent_at", "submitted_at"]
     list_filter = ["role", "workspace"]
     search_fields = ["name", "email"]
-    exclude = ["token_hash"]
+    exclude = ["token_hash", "token_salt"]
     list_select_related = ["assessment"]
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(ReadOnlyInline):
     model = Answer
-    extra = 0
-    raw_id_fields = ["item"]
+    fields = ["item", "value", "dont_know", "text"]
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(ReadOnlyAdmin):
     list_display = ["invitation", "assessment", "status", "source", "submitted_at"]
     list_filter = ["status", "source", "workspace"]
     raw_id_fields = ["invitation", "assessment"]
@@ -103,6 +122,6 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(admin.ModelAdmin):
+class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["response", "item", "value", "dont_know"]
     raw_id_fields = ["response", "item"]

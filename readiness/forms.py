@@ -19,10 +19,9 @@ from readiness.models import (
     AssessmentState,
     Project,
     RespondentRole,
-    Role,
     SurveyTemplate,
-    Workspace,
 )
+from workspaces.models import Role, Workspace
 
 # Bounds that catch typos (a year 0001, a million reminders) before they reach the data.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -263,34 +262,6 @@ class TemplateWordingForm(forms.Form):
             )
         label = "Save as a new version" if template.is_frozen else "Save wording"
         self.helper = _helper(label)
-
-
-class MemberAddForm(forms.Form):
-    username = forms.CharField(
-        label="Username or e-mail", help_text="The person must already have an account."
-    )
-    role = forms.ChoiceField(choices=Role.choices)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.helper = _helper("Add member", Row(Column("username"), Column("role")))
-
-    def clean_username(self) -> Any:
-        value = self.cleaned_data["username"].strip()
-        user_model = get_user_model()
-        user = (
-            user_model.objects.filter(username__iexact=value).first()
-            or user_model.objects.filter(email__iexact=value).first()
-        )
-        if user is None:
-            raise forms.ValidationError(
-                f"No user “{value}” exists. Ask them to get an account first, then add them here."
-            )
-        return user
-
-
-class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
 
 
 class InvitationForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Workspaces, members, customer accounts, projects, survey templates, assessments and responses."""
+"""Customer accounts, projects, survey templates, assessments, invitations and responses."""
 
 from __future__ import annotations
 
@@ -7,61 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    CONSULTANT = "consultant", "Consultant"
-    CSM = "csm", "Customer-success manager"
-    VIEWER = "viewer", "Viewer"
-
-
-class Workspace(models.Model):
-    """A tenant: one software vendor or consultancy using AdoptReady."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.VIEWER)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["workspace__name", "user__username"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "workspace"], name="membership_unique_user"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.workspace} as {self.role}"
-
-
-class WorkspaceQuerySet(models.QuerySet):
-    def for_workspace(self, workspace: Workspace) -> WorkspaceQuerySet:
-        """Return only the rows that belong to `workspace`."""
-        return self.filter(workspace=workspace)
-
-
-class WorkspaceOwned(models.Model):
-    """Abstract base of every tenant-owned model: a direct workspace key scopes every query."""
-
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-
-    objects = WorkspaceQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
+from workspaces.models import WorkspaceOwned
 
 
 class Account(WorkspaceOwned):

@@ -7,7 +7,6 @@ from typing import TypeVar
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from readiness import tokens
 from readiness.csv_io import DONT_KNOW, PERSON_COLUMNS
 from readiness.models import (
     LEADERSHIP_ROLES,
@@ -16,14 +15,14 @@ from readiness.models import (
     Assessment,
     Invitation,
     ItemKind,
-    Membership,
     Project,
     RespondentRole,
     Response,
     ResponseStatus,
     SurveyTemplate,
-    Workspace,
 )
+from readiness.survey import tokens
+from workspaces.models import Membership, Workspace
 
 M = TypeVar("M")
 

@@ -3,50 +3,26 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from readiness import csv_io, selectors, services, tasks
-from readiness.decorators import workspace_view
 from readiness.forms import (
     AccountForm,
     AssessmentForm,
     InvitationForm,
     InvitationListForm,
-    MemberAddForm,
-    MemberRoleForm,
     ProjectForm,
     ResponseImportForm,
     TemplateWordingForm,
 )
-from readiness.middleware import SESSION_KEY
-from readiness.models import Assessment, AssessmentState, Membership, Role
-from readiness.permissions import Action
-from scoring import selectors as scoring_selectors
-
-
-@workspace_view()
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("readiness:project_list")
-
-
-@login_required
-@require_POST
-def workspace_switch(request: HttpRequest) -> HttpResponse:
-    membership = get_object_or_404(
-        Membership.objects.select_related("workspace"),
-        user=request.user,
-        workspace__slug=request.POST.get("workspace", ""),
-    )
-    request.session[SESSION_KEY] = membership.workspace_id
-    messages.success(request, f"You are now working in {membership.workspace.name}.")
-    return redirect("home")
-
+from readiness.models import Assessment, AssessmentState
+from workspaces.decorators import workspace_view
+from workspaces.permissions import Action
 
 # --- Accounts -----------------------------------------------------------------------------
 
@@ -97,23 +73,6 @@ def project_list(request: HttpRequest) -> HttpResponse:
     return render(request, "readiness/project_list.html", {"projects": projects})
 
 
-@workspace_view()
-def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = selectors.project_get(workspace=request.workspace, project_id=project_id)
-    assessments = selectors.assessment_list_for_project(project=project)
-    score = scoring_selectors.project_score(project=project)
-    return render(
-        request,
-        "readiness/project_detail.html",
-        {
-            "project": project,
-            "assessments": assessments,
-            "score": score,
-            "usage": scoring_selectors.usage_panel(project=project),
-        },
-    )
-
-
 @workspace_view(Action.MANAGE_PROJECTS)
 def project_create(request: HttpRequest) -> HttpResponse:
     initial = {}
@@ -126,7 +85,7 @@ def project_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         project = services.project_create(workspace=request.workspace, **form.cleaned_data)
         messages.success(request, f"Project “{project.name}” created.")
-        return redirect("readiness:project_detail", project_id=project.pk)
+        return redirect("reports:project_detail", project_id=project.pk)
     return render(request, "readiness/form_page.html", {"form": form, "title": "New project"})
 
 
@@ -137,7 +96,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.project_update(project=project, **form.cleaned_data)
         messages.success(request, "Project saved.")
-        return redirect("readiness:project_detail", project_id=project.pk)
+        return redirect("reports:project_detail", project_id=project.pk)
     title = f"Edit {project.name}"
     return render(request, "readiness/form_page.html", {"form": form, "title": title})
 
@@ -232,46 +191,6 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
 
 
 # --- Members ------------------------------------------------------------------------------
-
-
-@workspace_view(Action.MANAGE_WORKSPACE)
-def member_list(request: HttpRequest) -> HttpResponse:
-    form = MemberAddForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.membership_set(
-            workspace=request.workspace,
-            user=form.cleaned_data["username"],
-            role=form.cleaned_data["role"],
-        )
-        messages.success(request, "Member saved.")
-        return redirect("readiness:member_list")
-    members = selectors.member_list(workspace=request.workspace)
-    return render(
-        request,
-        "readiness/member_list.html",
-        {"members": members, "form": form, "role_choices": Role.choices},
-    )
-
-
-@workspace_view(Action.MANAGE_WORKSPACE)
-@require_POST
-def member_update(request: HttpRequest, membership_id: int) -> HttpResponse:
-    membership = selectors.membership_get(workspace=request.workspace, membership_id=membership_id)
-    form = MemberRoleForm(request.POST)
-    try:
-        if request.POST.get("remove"):
-            services.membership_remove(membership=membership)
-            messages.success(request, f"{membership.user} was removed from the workspace.")
-        elif form.is_valid():
-            services.membership_set(
-                workspace=request.workspace, user=membership.user, role=form.cleaned_data["role"]
-            )
-            messages.success(request, f"{membership.user} is now {form.cleaned_data['role']}.")
-        else:
-            messages.error(request, "Choose one of the listed roles.")
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return redirect("readiness:member_list")
 
 
 # --- Assessment lifecycle, invitations and responses --------------------------------------

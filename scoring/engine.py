@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
+from usage import formulas
+
 ADKAR: tuple[str, ...] = ("awareness", "desire", "knowledge", "ability", "reinforcement")
 DIMENSION_LABELS: dict[str, str] = {
     "awareness": "Awareness",
@@ -363,18 +365,9 @@ def usage_breakdown(usage: UsageFigures | None) -> UsageBreakdown | None:
     """Return utilization, feature breadth and the usage index (None without seats or data)."""
     if usage is None:
         return None
-    utilization = None
-    if usage.licensed_seats:
-        utilization = min(usage.active_users / usage.licensed_seats, 1.0)
-    breadth = None
-    if usage.features_tracked > 0 and usage.features_used is not None:
-        breadth = min(usage.features_used / usage.features_tracked, 1.0)
-    index = None
-    if utilization is not None:
-        if breadth is not None:
-            index = 100.0 * (2.0 * utilization + breadth) / 3.0
-        else:
-            index = 100.0 * utilization
+    utilization = formulas.license_utilization(usage.active_users, usage.licensed_seats)
+    breadth = formulas.feature_breadth(usage.features_used, usage.features_tracked)
+    index = formulas.usage_index(utilization, breadth)
     return UsageBreakdown(
         active_users=usage.active_users,
         licensed_seats=usage.licensed_seats,

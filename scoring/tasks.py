@@ -1,8 +1,8 @@
-"""Celery tasks of scoring and usage imports: thin wrappers that take an id and call a service.
+"""Celery tasks of scoring: thin wrappers that take an id and call a service.
 
-Every task is idempotent (a recalculation whose inputs did not change stores nothing; a usage
-import that already finished is left alone), is acknowledged late (a task lost with its worker
-runs again) and the recalculations retry database errors with backoff.
+Every task is idempotent (a recalculation whose inputs did not change stores nothing), is
+acknowledged late (a task lost with its worker runs again) and retries database errors with
+backoff.
 """
 
 from __future__ import annotations
@@ -39,22 +39,3 @@ def sweep_dirty_projects() -> int:
 def recalculate_open_projects() -> int:
     """Recalculate every open project (nightly); return how many snapshots changed."""
     return len(services.open_projects_recalculate().stored)
-
-
-@shared_task(acks_late=True)
-def usage_import_process_task(usage_import_id: int) -> None:
-    """Process a queued usage import (a second run finds it finished and does nothing)."""
-    services.usage_import_process(usage_import_id=usage_import_id)
-
-
-@shared_task(acks_late=True)
-def expire_usage_uploads() -> int:
-    """Discard uploads nobody confirmed within USAGE_UPLOAD_EXPIRY_HOURS; return how many."""
-    return services.usage_uploads_expire()
-
-
-@shared_task(acks_late=True)
-def requeue_stalled_usage_imports() -> int:
-    """Queue again imports confirmed over ten minutes ago that no worker started; return how
-    many."""
-    return services.usage_imports_requeue()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from readiness.models import Role, Workspace
-from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+from readiness.models import Project
+from tests.brokers import celery_broker, closed_port
+from tests.factories import (
+    AssessmentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
+from tests.worked_example import add_worked_example
+from workspaces.models import Role, Workspace
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -83,3 +93,23 @@ def csm_client(workspace: Workspace) -> Client:
 @pytest.fixture
 def viewer_client(workspace: Workspace) -> Client:
     return _client_for(workspace, Role.VIEWER)
+
+
+@pytest.fixture
+def worked_project(workspace) -> Project:
+    """Return a live project whose one assessment holds the worked example's responses."""
+    project = ProjectFactory(account__workspace=workspace, status="live")
+    add_worked_example(AssessmentFactory(project=project))
+    return project
+
+
+@pytest.fixture
+def broker_down() -> Iterator[None]:
+    """Point Celery at a Redis broker on a closed port, as if the broker were down."""
+    with celery_broker(f"redis://127.0.0.1:{closed_port()}/0"):
+        yield
+
+
+@pytest.fixture
+def use_broker() -> Callable[[str], object]:
+    return celery_broker

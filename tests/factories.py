@@ -16,14 +16,13 @@ from readiness.models import (
     Answer,
     Assessment,
     Invitation,
-    Membership,
     Project,
     Response,
     ResponseStatus,
-    Role,
-    Workspace,
 )
-from scoring.models import UsageImport
+from usage.models import UsageImport
+from workspaces import services as workspace_services
+from workspaces.models import Membership, Role, Workspace
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -52,7 +51,7 @@ class WorkspaceFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class: type, *args: object, **kwargs: object) -> Workspace:
-        return services.workspace_create(name=kwargs["name"], slug=kwargs["slug"])
+        return workspace_services.workspace_create(name=kwargs["name"], slug=kwargs["slug"])
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

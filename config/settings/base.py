@@ -39,8 +39,12 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Our apps, bottom layer first: each imports only from the ones above it in this list.
+    "workspaces",
     "readiness",
+    "usage",
     "scoring",
+    "reports",
     "api",
 ]
 
@@ -56,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "readiness.middleware.CurrentWorkspaceMiddleware",
+    "workspaces.middleware.CurrentWorkspaceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -72,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "readiness.context_processors.workspace",
+                "workspaces.context_processors.workspace",
             ],
         },
     },
@@ -185,9 +189,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
-    "expire-usage-uploads": {"task": "scoring.tasks.expire_usage_uploads", "schedule": 60 * 60},
+    "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
     "requeue-stalled-usage-imports": {
-        "task": "scoring.tasks.requeue_stalled_usage_imports",
+        "task": "usage.tasks.requeue_stalled_usage_imports",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
@@ -216,7 +220,7 @@ LOGGING = {
     },
     "filters": {
         # Survey links carry a secret token: every handler drops it from request paths.
-        "redact_survey_tokens": {"()": "readiness.log_filters.RedactSurveyTokens"},
+        "redact_survey_tokens": {"()": "readiness.survey.log_filters.RedactSurveyTokens"},
         # The id of the request being served (X-Request-ID), "-" outside one.
         "request_id": {"()": "api.request_id.RequestIdFilter"},
     },

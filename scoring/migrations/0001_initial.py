@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import scoring.models
+import usage.models  # EventsBrinIndex moved there with the usage models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='usageevent',
-            index=scoring.models.EventsBrinIndex(autosummarize=True, fields=['project', 'day'], name='usage_event_project_day'),
+            index=usage.models.EventsBrinIndex(autosummarize=True, fields=['project', 'day'], name='usage_event_project_day'),
         ),
         migrations.AddConstraint(
             model_name='usageevent',

@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from api import services
-from readiness.models import Role, Workspace
 from tests.factories import MembershipFactory, UserFactory
+from workspaces.models import Role, Workspace
 
 
 def _token_client(

@@ -10,7 +10,7 @@ import pytest
 from django.urls import get_resolver, reverse
 
 from tests.factories import FOREIGN_ID_FACTORIES
-from tests.readiness.test_isolation import IdRoute, _walk
+from tests.test_isolation import IdRoute, _walk
 
 METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -7,10 +7,11 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from readiness.models import Invitation, Role
+from readiness.models import Invitation
 from scoring.services import project_recalculate
 from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
-from tests.scoring.conftest import add_worked_example
+from tests.worked_example import add_worked_example
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +86,7 @@ class TestResponses:
     def test_a_creator_who_lost_the_role_takes_identity_from_the_token(
         self, reader, workspace, scored_project
     ) -> None:
-        from readiness.models import Membership
+        from workspaces.models import Membership
 
         Membership.objects.filter(user=reader.token.created_by).update(role=Role.VIEWER)
         assessment = scored_project.assessments.get()

@@ -16,7 +16,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from api import services
-from readiness.models import Role
 from tests.factories import (
     AssessmentFactory,
     MembershipFactory,
@@ -25,6 +24,7 @@ from tests.factories import (
     answers,
     submitted_response,
 )
+from workspaces.models import Role
 
 EXAMPLES = 20
 

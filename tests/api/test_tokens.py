@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from api import services
 from api.models import ApiToken
-from readiness.models import Role
 from tests.factories import AccountFactory
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 

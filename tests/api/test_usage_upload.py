@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase, override_settings
 
-from scoring.models import UsageEvent, UsageImport
-from scoring.usage_files import user_key
 from tests.factories import ProjectFactory
+from usage.files import user_key
+from usage.models import UsageEvent, UsageImport
 
 pytestmark = pytest.mark.django_db
 

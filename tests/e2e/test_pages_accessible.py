@@ -9,8 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from readiness.models import Role
-from scoring.services import usage_import_run_now
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -22,6 +20,8 @@ from tests.factories import (
     answers,
     submitted_response,
 )
+from usage.services import usage_import_run_now
+from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

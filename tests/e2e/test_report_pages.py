@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from readiness.models import Role
 from scoring import engine, services
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
@@ -20,7 +19,8 @@ from tests.factories import (
     WorkspaceFactory,
     submitted_response,
 )
-from tests.scoring.conftest import WORKED_RESPONSES
+from tests.worked_example import WORKED_RESPONSES
+from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +46,7 @@ def signed_in(live_server, monkeypatch) -> dict:
     usage = engine.UsageFigures(active_users=60, licensed_seats=100, features_used=3,
                                 features_tracked=4, stickiness=0.42)  # fmt: skip
     monkeypatch.setattr(
-        "scoring.selectors.usage_figures_for_projects",
+        "scoring.evidence.usage_figures_for_projects",
         lambda project_ids: {project.pk: usage} if project.pk in project_ids else {},
     )
     services.project_recalculate(project_id=project.pk)

@@ -7,8 +7,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from readiness import services, tokens
-from readiness.models import Response, ResponseStatus
+from readiness import services
+from readiness.models import Assessment, Response, ResponseStatus
+from readiness.survey import tokens
 from tests.e2e.conftest import assert_accessible
 from tests.factories import AssessmentFactory, InvitationFactory
 
@@ -133,7 +134,7 @@ def test_unknown_and_closed_links_have_clear_accessible_pages(
     page.goto(survey_url.rsplit("/", 2)[0] + "/not-a-real-token/")
     assert "This survey link is not valid" in page.content()
     assert_accessible(page, axe_source, PHONE["width"])
-    for assessment in services.Assessment.objects.all():
+    for assessment in Assessment.objects.all():
         services.assessment_close(assessment=assessment)
     page.goto(survey_url)
     assert "This survey is closed" in page.content()

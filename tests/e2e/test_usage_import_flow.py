@@ -10,8 +10,6 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from readiness.models import Role
-from scoring.models import UsageEvent, UsageImport, UsageImportState
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -20,6 +18,8 @@ from tests.factories import (
     UsageImportFactory,
     WorkspaceFactory,
 )
+from usage.models import UsageEvent, UsageImport, UsageImportState
+from workspaces.models import Role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from readiness import csv_io, services, tasks, tokens
+from readiness import csv_io, services, tasks
 from readiness.models import (
     Assessment,
     AssessmentState,
@@ -18,6 +18,7 @@ from readiness.models import (
     Response,
     ResponseStatus,
 )
+from readiness.survey import tokens
 from tests.factories import AssessmentFactory, InvitationFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,18 +15,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from readiness.default_template import DEFAULT_ITEMS
-from readiness.models import (
-    Account,
-    Assessment,
-    Invitation,
-    Membership,
-    Project,
-    SurveyTemplate,
-    TemplateItem,
-    Workspace,
-)
+from readiness.models import Account, Assessment, Invitation, Project, SurveyTemplate, TemplateItem
 from readiness.services import default_template_ensure
 from tests.factories import WorkspaceFactory
+from workspaces.models import Membership, Workspace
 
 ROOT = Path(__file__).resolve().parents[2]
 

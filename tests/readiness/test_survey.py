@@ -13,11 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.settings import base as base_settings
-from readiness import services, tokens
-from readiness.log_filters import RedactSurveyTokens, redact
-from readiness.models import Assessment, Invitation, Response, ResponseStatus, Role
+from readiness import services
+from readiness.models import Assessment, Invitation, Response, ResponseStatus
+from readiness.survey import tokens
+from readiness.survey.log_filters import RedactSurveyTokens, redact
 from tests.factories import AssessmentFactory
 from tests.readiness.test_assessments import TODAY, invite, open_assessment
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 

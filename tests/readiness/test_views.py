@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from readiness import services
-from readiness.models import Account, Project, Role, SurveyTemplate
-from readiness.services import membership_set
+from readiness.models import Account, Project, SurveyTemplate
 from tests.factories import AccountFactory, AssessmentFactory, ProjectFactory
+from workspaces.models import Role
+from workspaces.services import membership_set
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ class TestRoles:
 
     @pytest.mark.parametrize("role", [Role.CONSULTANT, Role.CSM, Role.VIEWER])
     def test_only_admins_manage_members(self, client_for, workspace, role: str) -> None:
-        assert client_for(workspace, role).get(reverse("readiness:member_list")).status_code == 403
+        assert client_for(workspace, role).get(reverse("workspaces:member_list")).status_code == 403
 
     def test_anonymous_visitors_are_sent_to_sign_in(self, client, workspace) -> None:
         response = client.get(reverse("readiness:project_list"))
@@ -56,11 +57,11 @@ class TestWorkspaces:
         membership_set(workspace=other_workspace, user=client.user, role=Role.VIEWER)
         AccountFactory(workspace=workspace, name="Acme Here")
         AccountFactory(workspace=other_workspace, name="Initech There")
-        client.post(reverse("readiness:workspace_switch"), {"workspace": workspace.slug})
+        client.post(reverse("workspaces:workspace_switch"), {"workspace": workspace.slug})
         page = client.get(reverse("readiness:account_list")).content.decode()
         assert "Acme Here" in page and "Initech There" not in page
 
-        client.post(reverse("readiness:workspace_switch"), {"workspace": other_workspace.slug})
+        client.post(reverse("workspaces:workspace_switch"), {"workspace": other_workspace.slug})
         page = client.get(reverse("readiness:account_list")).content.decode()
         assert "Initech There" in page and "Acme Here" not in page
 
@@ -68,7 +69,7 @@ class TestWorkspaces:
         self, consultant_client, other_workspace
     ) -> None:
         response = consultant_client.post(
-            reverse("readiness:workspace_switch"), {"workspace": other_workspace.slug}
+            reverse("workspaces:workspace_switch"), {"workspace": other_workspace.slug}
         )
         assert response.status_code == 404
 
@@ -260,7 +261,7 @@ class TestMembers:
     def test_last_admin_cannot_be_demoted(self, admin_client_ws, workspace) -> None:
         membership = admin_client_ws.user.memberships.get(workspace=workspace)
         response = admin_client_ws.post(
-            reverse("readiness:member_update", args=[membership.pk]),
+            reverse("workspaces:member_update", args=[membership.pk]),
             {"role": "viewer"},
             follow=True,
         )

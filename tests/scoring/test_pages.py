@@ -12,10 +12,11 @@ from django.db.models import RestrictedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.models import Project, Role
+from readiness.models import Project
 from scoring import services
 from scoring.models import ScoreSnapshot, ScoringModel
 from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ class TestProjectPage:
         self, worked_project: Project, viewer_client
     ) -> None:
         services.project_recalculate(project_id=worked_project.pk)
-        page = viewer_client.get(reverse("readiness:project_detail", args=[worked_project.pk]))
+        page = viewer_client.get(reverse("reports:project_detail", args=[worked_project.pk]))
         html = page.content.decode()
         assert "60.0<span" in html  # 59.965 shown with one decimal
         assert "At risk" in html and "Low confidence." in html
@@ -58,19 +59,19 @@ class TestProjectPage:
 
     def test_without_a_snapshot_says_how_a_score_appears(self, workspace, viewer_client) -> None:
         project = ProjectFactory(account__workspace=workspace)
-        html = viewer_client.get(reverse("readiness:project_detail", args=[project.pk])).content
+        html = viewer_client.get(reverse("reports:project_detail", args=[project.pk])).content
         assert b"No score yet. It appears once a response is submitted" in html
 
     def test_not_enough_data_is_never_zero(self, workspace, viewer_client) -> None:
         project = ProjectFactory(account__workspace=workspace)
         services.project_recalculate(project_id=project.pk)
-        html = viewer_client.get(reverse("readiness:project_detail", args=[project.pk])).content
+        html = viewer_client.get(reverse("reports:project_detail", args=[project.pk])).content
         assert b"Not enough data." in html
 
     def test_query_count_does_not_grow_with_history(
         self, worked_project: Project, viewer_client
     ) -> None:
-        url = reverse("readiness:project_detail", args=[worked_project.pk])
+        url = reverse("reports:project_detail", args=[worked_project.pk])
         services.project_recalculate(project_id=worked_project.pk)
         viewer_client.get(url)  # the first request of a session does some one-off work
         with CaptureQueriesContext(connection) as one:
@@ -235,8 +236,8 @@ class TestDemoData:
 
 
 def test_a_workspace_with_scores_can_be_deleted(workspace) -> None:
-    from readiness.models import Workspace
     from scoring import services as scoring_services
+    from workspaces.models import Workspace
 
     project = ProjectFactory(account__workspace=workspace)
     assessment = AssessmentFactory(project=project)

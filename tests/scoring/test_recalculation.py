@@ -12,16 +12,12 @@ from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
 
-from readiness.models import Project, ResponseStatus, Role
+from readiness.models import Project, ResponseStatus
 from readiness.services import project_mark_for_recalculation
 from scoring import services, tasks
 from scoring.models import ScoringModel
-from tests.factories import (
-    AssessmentFactory,
-    ProjectFactory,
-    answers,
-    submitted_response,
-)
+from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
+from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from config.celery_app import app as celery_app
 from readiness.models import Project
 from readiness.services import project_mark_for_recalculation
 from scoring.models import ScoreSnapshot
-from tests.scoring.conftest import celery_broker
+from tests.brokers import celery_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 60
