@@ -14,3 +14,9 @@ class ApiConfig(AppConfig):
         from api.request_id import forget_request_id
 
         request_finished.connect(forget_request_id, dispatch_uid="api.forget_request_id")
+
+        from api.webhooks import webhook_event_record
+        from workspaces.events import on_event
+
+        # The services below emit their events through workspaces.events; webhooks listen.
+        on_event(webhook_event_record)

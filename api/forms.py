@@ -10,7 +10,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
 
-from api.models import TokenScope
+from api.models import TokenScope, WebhookEvent
 
 LATEST_EXPIRY = datetime.date(2099, 12, 31)
 
@@ -52,3 +52,23 @@ class ApiTokenForm(forms.Form):
         return datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
         )
+
+
+class WebhookSubscriptionForm(forms.Form):
+    url = forms.URLField(
+        label="URL",
+        max_length=500,
+        assume_scheme="https",
+        help_text="An https:// address of your receiver; deliveries are POSTed there as JSON.",
+    )
+    description = forms.CharField(max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        choices=WebhookEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The events this URL receives.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Add webhook"))

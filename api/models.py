@@ -78,3 +78,83 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_id}:{self.key}"
+
+
+# --- Webhooks ------------------------------------------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    SCORE_CHANGED = "score.changed", "Score changed"
+    BAND_CHANGED = "band.changed", "Band changed"
+    FLAG_RAISED = "flag.raised", "Flag raised"
+    FLAG_CLEARED = "flag.cleared", "Flag cleared"
+    ASSESSMENT_CLOSED = "assessment.closed", "Assessment closed"
+    ACTION_OVERDUE = "action.overdue", "Change-plan action overdue"
+    USAGE_IMPORT_FINISHED = "usage_import.finished", "Usage import finished"
+
+
+class WebhookSubscription(WorkspaceOwned):
+    """A URL that receives signed deliveries of the events it subscribes to."""
+
+    url = models.URLField("URL", max_length=500)
+    description = models.CharField(max_length=200, blank=True)
+    events = models.JSONField(default=list)
+    # The shared secret that signs deliveries; kept readable because signing needs it.
+    secret = models.CharField(max_length=80, editable=False)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RETRYING = "retrying", "Retrying"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(WorkspaceOwned):
+    """One event sent (or being sent) to one subscription, with the outcome of its attempts."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    # The same for every subscription and every redelivery of one event: receivers dedupe by it.
+    event_id = models.UUIDField()
+    event_type = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_time_ms = models.PositiveIntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.subscription_id} ({self.status})"

@@ -15,4 +15,25 @@ urlpatterns = [
         views.api_token_revoke,
         name="api_token_revoke",
     ),
+    path("workspace/webhooks/", views.webhook_list, name="webhook_list"),
+    path(
+        "workspace/webhooks/<int:subscription_id>/",
+        views.webhook_detail,
+        name="webhook_detail",
+    ),
+    path(
+        "workspace/webhooks/<int:subscription_id>/pause/",
+        views.webhook_pause,
+        name="webhook_pause",
+    ),
+    path(
+        "workspace/webhooks/<int:subscription_id>/delete/",
+        views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "workspace/webhooks/deliveries/<int:delivery_id>/redeliver/",
+        views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
 ]

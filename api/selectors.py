@@ -6,7 +6,7 @@ import hmac
 
 from django.db.models import QuerySet
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookDelivery, WebhookSubscription
 from api.services import hash_secret, split_token
 from workspaces.models import Workspace
 from workspaces.selectors import get_in_workspace
@@ -32,3 +32,29 @@ def api_token_find(*, raw: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(whole)):
         return None
     return token
+
+
+def webhook_subscription_list(*, workspace: Workspace) -> QuerySet[WebhookSubscription]:
+    """Return the workspace's webhook subscriptions, newest first."""
+    return WebhookSubscription.objects.for_workspace(workspace).select_related("created_by")
+
+
+def webhook_subscription_get(*, workspace: Workspace, subscription_id: int) -> WebhookSubscription:
+    return get_in_workspace(WebhookSubscription.objects.all(), workspace, subscription_id)
+
+
+def webhook_delivery_log(
+    *, subscription: WebhookSubscription, limit: int = 50
+) -> list[WebhookDelivery]:
+    """Return the subscription's most recent deliveries, newest first."""
+    return list(
+        WebhookDelivery.objects.filter(
+            workspace_id=subscription.workspace_id, subscription=subscription
+        ).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def webhook_delivery_get(*, workspace: Workspace, delivery_id: int) -> WebhookDelivery:
+    return get_in_workspace(
+        WebhookDelivery.objects.select_related("subscription"), workspace, delivery_id
+    )

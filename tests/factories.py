@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 
 import factory
@@ -10,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from api import services as api_services
+from api.models import WebhookDelivery, WebhookSubscription
 from readiness import services
 from readiness.models import (
     Account,
@@ -178,6 +180,13 @@ class UsageImportFactory(factory.django.DjangoModelFactory):
     )
 
 
+def webhook_subscription(workspace: Workspace) -> WebhookSubscription:
+    """Return a subscription of `workspace` (saved directly: its URL is never called)."""
+    return WebhookSubscription.objects.create(
+        workspace=workspace, url="https://hooks.example.com/adoptready", events=["score.changed"]
+    )
+
+
 # How to make an object of another workspace for each id a URL can take. The isolation test
 # walks the URL configuration and fails for a URL whose id has no entry here, so a new kind of
 # id must be added once; every new URL that takes a known id is covered without any edit.
@@ -193,6 +202,16 @@ FOREIGN_ID_FACTORIES = {
     "import_id": lambda workspace: UsageImportFactory(project__account__workspace=workspace).pk,
     "token_id": lambda workspace: (
         api_services.api_token_create(workspace=workspace, created_by=None, name="t").token.pk
+    ),
+    "subscription_id": lambda workspace: webhook_subscription(workspace).pk,
+    "delivery_id": lambda workspace: (
+        WebhookDelivery.objects.create(
+            workspace=workspace,
+            subscription=webhook_subscription(workspace),
+            event_id=uuid.uuid4(),
+            event_type="score.changed",
+            payload={},
+        ).pk
     ),
     "response_id": lambda workspace: (
         submitted_response(

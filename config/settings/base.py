@@ -189,6 +189,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 60 * 60,
     },
     "send-due-reminders": {"task": "readiness.tasks.send_due_reminders", "schedule": 60 * 60},
+    "requeue-webhook-deliveries": {
+        "task": "api.tasks.requeue_webhook_deliveries",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
     "requeue-stalled-usage-imports": {
         "task": "usage.tasks.requeue_stalled_usage_imports",
@@ -279,6 +284,11 @@ REST_FRAMEWORK = {
 }
 # Requests per token (DRF's rate syntax: "600/minute", "10000/hour"); 429 with Retry-After past it.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/minute")
+# Webhooks: a receiver must answer within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Deliveries to 127.0.0.1 / ::1 (a receiver on the same machine) are refused unless this is on;
+# private and link-local addresses are refused always.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "AdoptReady API",
     "DESCRIPTION": "Readiness scores, assessments, invitations, responses and usage imports. "

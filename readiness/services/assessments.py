@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from readiness.models import Assessment, AssessmentState, Project, SurveyTemplate
 from readiness.services._common import _now, _save
+from workspaces.events import event_emit
 
 # --- Assessments --------------------------------------------------------------------------
 
@@ -98,7 +99,18 @@ def assessment_close(*, assessment: Assessment, now: datetime.datetime | None = 
         raise ValidationError(
             f"Only an open assessment can be closed; this one is {locked.get_state_display().lower()}."
         )
-    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": _now(now)})
+    closed = _save(locked, {"state": AssessmentState.CLOSED, "closed_at": _now(now)})
+    event_emit(
+        workspace_id=closed.workspace_id,
+        type="assessment.closed",
+        data={
+            "assessment": closed.pk,
+            "project": closed.project_id,
+            "name": closed.name,
+            "closed_at": closed.closed_at.isoformat(),
+        },
+    )
+    return closed
 
 
 def assessment_close_overdue(*, now: datetime.datetime | None = None) -> int:
