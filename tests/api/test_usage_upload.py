@@ -6,6 +6,7 @@ import pytest
 from django.test import TestCase, override_settings
 
 from tests.factories import ProjectFactory
+from tests.usage.test_connectors import SAMPLES
 from usage.files import user_key
 from usage.models import UsageEvent, UsageImport
 
@@ -93,3 +94,14 @@ def test_a_workspace_wide_file_routes_rows_by_account(writer, workspace) -> None
     assert UsageEvent.objects.filter(project=project).count() == 1
     listed = writer.get("/api/v1/usage-imports/").json()["results"]
     assert [row["id"] for row in listed] == [response.json()["id"]]
+
+
+def test_a_mixpanel_export_is_uploaded_and_imported(writer, workspace) -> None:
+    project = ProjectFactory(account__workspace=workspace)
+    body = (SAMPLES / "mixpanel_export.jsonl").read_bytes()
+    response = upload(writer, project, body, name="mixpanel-export.jsonl")
+    assert response.status_code == 202
+    polled = writer.get(response.json()["url"]).json()
+    assert polled["state"] == "done"
+    assert polled["imported_rows"] == 4
+    assert UsageEvent.objects.filter(project=project, feature="Report Viewed").count() == 2
