@@ -7,7 +7,6 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import (
     SpectacularAPIView,
-    SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
 
@@ -37,7 +36,6 @@ def not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("accounts/", accounts.AccountList.as_view(), name="account_list"),
     path("accounts/<int:account_id>/", accounts.AccountDetail.as_view(), name="account_detail"),
     path("projects/", projects.ProjectList.as_view(), name="project_list"),

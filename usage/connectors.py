@@ -19,7 +19,9 @@ reason, and nothing is stored.
 from __future__ import annotations
 
 import datetime
+import functools
 import gzip
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ HEADER = ["date", "user", "feature", "count"]
 GZIP_MAGIC = b"\x1f\x8b"
 SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz", ".gz")
 MAX_LINE_BYTES = 1024 * 1024
+READ_BYTES = 4 * 1024 * 1024
+# Marks a line already reported as malformed within a block.
+_FAILED = object()
 MAX_ERRORS = 100
 
 NOT_JSON = "Line {line} is not a JSON event ({reason}). Export the events again as JSON lines."
@@ -63,46 +68,78 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+@functools.cache
+def _timestamp() -> re.Pattern[str]:
+    """Return the pattern of a well-formed date or date-time: a CSV's date column's own."""
+    from usage.files import DATE_PATTERN  # files reads these exports through this module
+
+    return re.compile(DATE_PATTERN)
+
+
+def _day(value: Any) -> str:
+    """Return the date part of a well-formed ISO timestamp, else the value as it is.
+
+    The date column then holds one value per day (checked once, as a CSV's dates are), and a
+    malformed timestamp is passed whole, so the date rule refuses it with its usual message.
+    """
+    if type(value) is str and _timestamp().match(value):
+        return value[:10]
+    return _text(value)
+
+
 def _segment(event: dict[str, Any]) -> tuple[str, str, str] | None:
-    kind = event.get("type")
-    if kind is not None and kind != "track":
+    if event.get("type", "track") != "track":
         return None  # identify, page, group…: no feature was used
-    if not isinstance(event.get("event"), str):
+    name = event.get("event")
+    if type(name) is not str:
         raise _NotAnEvent("it has no “event” name")
-    when = next(
-        (
-            event[key]
-            for key in ("timestamp", "originalTimestamp", "sentAt", "receivedAt")
-            if event.get(key)
-        ),
-        "",
+    when = (
+        event.get("timestamp")
+        or event.get("originalTimestamp")
+        or event.get("sentAt")
+        or event.get("receivedAt")
     )
     user = event.get("userId") or event.get("anonymousId")
-    return _text(when), _text(user), event["event"]
+    return _day(when), user if type(user) is str else _text(user), name
+
+
+_UTC_DAYS: dict[int, str] = {}
+
+
+def _utc_day(seconds: float) -> str:
+    number = int(seconds // 86400)
+    day = _UTC_DAYS.get(number)
+    if day is None:
+        day = datetime.datetime.fromtimestamp(number * 86400, tz=datetime.UTC).date().isoformat()
+        if len(_UTC_DAYS) < 100_000:
+            _UTC_DAYS[number] = day
+    return day
 
 
 def _mixpanel(event: dict[str, Any]) -> tuple[str, str, str]:
     properties = event.get("properties")
-    if not isinstance(properties, dict) or not isinstance(event.get("event"), str):
+    name = event.get("event")
+    if type(properties) is not dict or type(name) is not str:
         raise _NotAnEvent("it needs an “event” name and “properties”")
     when = properties.get("time")
-    if isinstance(when, bool) or not isinstance(when, int | float):
+    if type(when) not in (int, float):
         raise _NotAnEvent("“properties.time” is not a Unix time")
     # Newer exports give milliseconds; a second count this large would be after the year 5000.
     seconds = when / 1000 if when > 100_000_000_000 else when
     try:
-        day = datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC).date().isoformat()
+        day = _utc_day(seconds)
     except (OverflowError, OSError, ValueError):
         raise _NotAnEvent("“properties.time” is not a Unix time") from None
     user = properties.get("distinct_id") or properties.get("$user_id")
-    return day, _text(user), event["event"]
+    return day, user if type(user) is str else _text(user), name
 
 
 def _amplitude(event: dict[str, Any]) -> tuple[str, str, str]:
-    if not isinstance(event.get("event_type"), str):
+    name = event.get("event_type")
+    if type(name) is not str:
         raise _NotAnEvent("it has no “event_type”")
     user = event.get("user_id") or event.get("device_id")
-    return _text(event.get("event_time")), _text(user), event["event_type"]
+    return _day(event.get("event_time")), user if type(user) is str else _text(user), name
 
 
 SEGMENT = Connector("segment", "Segment track events", _segment)
@@ -154,19 +191,35 @@ def open_text(raw: IO[bytes]) -> IO[bytes]:
     return raw
 
 
-def _lines(raw: IO[bytes]) -> Iterator[tuple[int, bytes]]:
-    """Yield (line number, bytes) of every non-blank line, refusing endless lines."""
+def _line_blocks(raw: IO[bytes]) -> Iterator[list[tuple[int, bytes]]]:
+    """Yield the file's non-blank lines with their numbers, a few megabytes at a time."""
     stream = open_text(raw)
-    number = 0
+    number, rest = 0, b""
     try:
-        while line := stream.readline(MAX_LINE_BYTES + 1):
-            number += 1
-            if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                raise Refused([(number, LINE_TOO_LONG.format(line=number))])
-            if line.strip():
-                yield number, line
+        while chunk := stream.read(READ_BYTES):
+            data = rest + chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                rest = data
+                if len(rest) > MAX_LINE_BYTES:
+                    raise Refused([(number + 1, LINE_TOO_LONG.format(line=number + 1))])
+                continue
+            rest = data[cut + 1 :]
+            block = []
+            for line in data[:cut].split(b"\n"):
+                number += 1
+                if line.strip():
+                    block.append((number, line))
+            yield block
     except (gzip.BadGzipFile, EOFError, zlib.error):
         raise Refused([(None, NOT_GZIP)]) from None
+    if rest.strip():
+        yield [(number + 1, rest)]
+
+
+def _lines(raw: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    for block in _line_blocks(raw):
+        yield from block
 
 
 def _parse(number: int, line: bytes) -> dict[str, Any]:
@@ -175,11 +228,15 @@ def _parse(number: int, line: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError as error:
         raise Refused([(number, NOT_JSON.format(line=number, reason=_reason(error)))]) from None
     if not isinstance(event, dict):
-        kind = {list: "an array", str: "a string", bool: "true or false"}.get(
-            type(event), "a number" if isinstance(event, int | float) else "null"
-        )
-        raise Refused([(number, NOT_JSON.format(line=number, reason=f"{kind}, not an object"))])
+        raise Refused([_not_an_object(number, event)])
     return event
+
+
+def _not_an_object(number: int, value: Any) -> tuple[int, str]:
+    kind = {list: "an array", str: "a string", bool: "true or false"}.get(
+        type(value), "a number" if isinstance(value, int | float) else "null"
+    )
+    return number, NOT_JSON.format(line=number, reason=f"{kind}, not an object")
 
 
 def _reason(error: orjson.JSONDecodeError) -> str:
@@ -196,34 +253,74 @@ def first_event(raw: IO[bytes]) -> Connector:
     raise Refused([(None, UNKNOWN_FORMAT)])
 
 
-def rows(raw: IO[bytes], connector: Connector) -> Iterator[tuple[int, list[str]]]:
-    """Yield (line number, [date, user, feature, count]) of every event of the file.
+def preview(raw: IO[bytes], connector: Connector, count: int) -> list[list[str]]:
+    """Return the first `count` events as rows of date, user, feature, count.
+
+    Malformed lines are passed over here: the import itself reports each of them.
+    """
+    shown: list[list[str]] = []
+    for number, line in _lines(raw):
+        if len(shown) >= count:
+            break
+        try:
+            mapped = connector.cells(_parse(number, line))
+        except (Refused, _NotAnEvent):
+            continue
+        if mapped is not None:
+            shown.append([*mapped, "1"])
+    return shown
+
+
+def blocks(
+    raw: IO[bytes], connector: Connector
+) -> Iterator[tuple[list[int], list[str], list[str], list[str]]]:
+    """Yield the file's events a block at a time, by column: line numbers, dates, users,
+    features.
 
     Malformed lines are collected (up to a hundred, with the count of all) and refuse the file
     once it is read to the end, so that one upload shows every problem to correct.
     """
     problems: list[tuple[int | None, str]] = []
     count = 0
-    for number, line in _lines(raw):
+    cells = connector.cells
+    for block in _line_blocks(raw):
+        found: list[tuple[int | None, str]] = []
         try:
-            event = _parse(number, line)
-            cells = connector.cells(event)
-        except Refused as refused:
-            count += 1
-            if len(problems) < MAX_ERRORS:
-                problems.extend(refused.errors)
-            continue
-        except _NotAnEvent as not_event:
-            count += 1
-            if len(problems) < MAX_ERRORS:
-                problems.append(
-                    (
-                        number,
-                        NOT_AN_EVENT.format(line=number, label=connector.label, reason=not_event),
-                    )
-                )
-            continue
-        if cells is not None and not problems:
-            yield number, [*cells, "1"]
+            events = [orjson.loads(line) for _number, line in block]
+        except orjson.JSONDecodeError:
+            events = []
+            for number, line in block:
+                try:
+                    events.append(_parse(number, line))
+                except Refused as refused:
+                    found.extend(refused.errors)
+                    events.append(_FAILED)
+        numbers: list[int] = []
+        dates: list[str] = []
+        users: list[str] = []
+        features: list[str] = []
+        for (number, _line), event in zip(block, events, strict=True):
+            if event is _FAILED:
+                continue
+            if type(event) is not dict:
+                found.append(_not_an_object(number, event))
+                continue
+            try:
+                mapped = cells(event)
+            except _NotAnEvent as not_event:
+                reason = NOT_AN_EVENT.format(line=number, label=connector.label, reason=not_event)
+                found.append((number, reason))
+                continue
+            if mapped is not None:
+                numbers.append(number)
+                dates.append(mapped[0])
+                users.append(mapped[1])
+                features.append(mapped[2])
+        if found:
+            count += len(found)
+            found.sort(key=lambda problem: problem[0] or 0)
+            problems.extend(found[: MAX_ERRORS - len(problems)])
+        if numbers and not problems:
+            yield numbers, dates, users, features
     if problems:
         raise Refused(problems, count)

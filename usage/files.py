@@ -710,9 +710,7 @@ def _json_lines_shape(open_file: Callable[[], IO[bytes]], preview_rows: int) -> 
         with open_file() as raw:
             connector = connectors.first_event(raw)
         with open_file() as raw:
-            rows = connectors.rows(raw, connector)
-            preview = [cells for _, cells in _take(rows, preview_rows)]
-            rows.close()
+            preview = connectors.preview(raw, connector, preview_rows)
     except connectors.Refused as refused:
         raise _refused(refused) from None
     return FileShape(
@@ -728,11 +726,17 @@ def _refused(refused: connectors.Refused) -> FileRefused:
 
 def jsonl_blocks(raw: IO[bytes], format: str, width: int) -> Iterator[RowBlock]:
     """Yield the events of an analytics export as rows of date, user, feature, count."""
-    rows = connectors.rows(raw, connectors.CONNECTORS[format])
     try:
-        while batch := list(itertools.islice(rows, BLOCK_ROWS)):
-            cells = [(row + [""] * width)[:width] for _number, row in batch]
-            yield RowBlock([number for number, _row in batch], list(zip(*cells, strict=True)))
+        for numbers, dates, users, features in connectors.blocks(
+            raw, connectors.CONNECTORS[format]
+        ):
+            for start in range(0, len(numbers), BLOCK_ROWS):
+                end = start + BLOCK_ROWS
+                counts = ["1"] * len(numbers[start:end])
+                yield RowBlock(
+                    numbers[start:end],
+                    [dates[start:end], users[start:end], features[start:end], counts],
+                )
     except connectors.Refused as refused:
         raise _refused(refused) from None
 

@@ -30,7 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "config.apps.ProjectStaticFilesConfig",  # django.contrib.staticfiles, see there
     "django.contrib.humanize",
     "crispy_forms",
     "crispy_bootstrap5",

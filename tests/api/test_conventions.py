@@ -139,3 +139,17 @@ class TestRequestId:
         assert response.status_code == 404
         ids = {record.request_id for record in caplog.records}
         assert ids == {response["X-Request-ID"]}
+
+
+class TestSchemaAndDocs:
+    def test_the_schema_is_served_without_a_token(self, client) -> None:
+        response = client.get("/api/v1/schema/")
+        assert response.status_code == 200
+        assert b"/api/v1/projects/{project_id}/score/" in response.content
+
+    def test_the_reference_loads_its_assets_from_this_site_only(self, client) -> None:
+        page = client.get("/api/v1/docs/").content.decode()
+        assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+        assert "https://" not in page and "http://cdn" not in page
+        # The start-up script is a file of its own, so a strict CSP needs no inline script.
+        assert "<script>" not in page
