@@ -104,7 +104,7 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_display = ["name", "email", "role", "assessment", "sent_at", "submitted_at"]
     list_filter = ["role", "workspace"]
     search_fields = ["name", "email"]
-    exclude = ["token_hash", "token_salt"]
+    exclude = ["token_hash", "previous_token_hash", "token_salt"]
     list_select_related = ["assessment"]
 
 

@@ -1,14 +1,20 @@
-"""Reading and writing the CSV files of invitation lists and responses (no database writes)."""
+"""Reading the CSV files of invitation lists and responses (pure: no database access).
+
+Exports are written by `workspaces.csv`, the one CSV writer.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from workspaces.csv import unneutralize
 
 PERSON_COLUMNS = ("name", "email", "role", "department")
 # Header spellings accepted for the person columns, lower-cased.
@@ -23,29 +29,6 @@ class Row:
 
     line: int
     cells: dict[str, str]
-
-
-def neutralize(value: object) -> str:
-    """Return `value` as a cell a spreadsheet will never run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
-def unneutralize(text: str) -> str:
-    """Undo `neutralize`, so an exported file imports back to the same text."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
-        return text[1:]
-    return text
-
-
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Return a CSV document with every cell neutralized."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(cell) for cell in header])
-    for row in rows:
-        writer.writerow([neutralize(cell) for cell in row])
-    return buffer.getvalue()
 
 
 def decode(data: bytes) -> str:
@@ -116,3 +99,162 @@ def read_person_list(text: str) -> list[Row]:
             row["_extra"] = ", ".join(cells[len(columns) :])
         rows.append(Row(reader.line_num, row))
     return rows
+
+
+# --- Shared cell rules --------------------------------------------------------------------
+
+
+def role_value(raw: str, roles: Collection[str], labels: dict[str, str]) -> str | None:
+    """Return the role that `raw` names ("End user", "end-user", …) among `roles`, or None."""
+    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
+    return key if key in roles else labels.get(key)
+
+
+def email_error(email: str) -> str | None:
+    """Return why `email` is not an e-mail address, or None when it is one."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        return f"“{email}” is not a valid e-mail address"
+    return None
+
+
+def column_letter(index: int) -> str:
+    """Return a spreadsheet's name for the 0-based column `index` (0 → A, 26 → AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+# --- Responses (the export's format) ------------------------------------------------------
+
+MAX_RESPONSE_ERRORS = 100
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One person's line of a responses file: who, and the cleaned answers by item code."""
+
+    line: int
+    name: str
+    email: str
+    role: str
+    department: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    # The line where the same e-mail address appeared first, when this line repeats it.
+    repeats_line: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedResponses:
+    """The rows of a responses file, or the problems as (line, message) pairs in file order."""
+
+    rows: list[ResponseRow]
+    problems: list[tuple[int, str]]
+    header: list[str]
+
+
+def read_responses(
+    text: str,
+    *,
+    item_codes: Collection[str],
+    clean: Callable[[str, str], Any | None],
+    role_of: Callable[[str], str | None],
+) -> ParsedResponses:
+    """Read a responses CSV in the export's format without touching the database.
+
+    `clean(code, raw)` returns an answer (None for an empty cell) or raises a ValidationError
+    whose messages say what is wrong; `role_of(raw)` returns the role a cell names, or None.
+    A header problem stops at the header; otherwise every bad cell is reported with its line
+    and column, up to MAX_RESPONSE_ERRORS problems (one more says there are more).
+    """
+    header, lines = read_rows(text)
+    if not header:
+        return ParsedResponses(
+            [], [(1, "The file is empty: start with the header row of the export.")], []
+        )
+    problems: list[tuple[int, str]] = []
+    missing = [name for name in ("name", "email", "role") if name not in header]
+    if missing:
+        problems.append(
+            (1, f"Line 1: the header needs the column(s) {', '.join(missing)}; "
+                "use the header row of the export.")
+        )  # fmt: skip
+    codes: list[tuple[int, str]] = []
+    for index, name in enumerate(header):
+        if name in PERSON_COLUMNS:
+            continue
+        if name not in item_codes:
+            problems.append(
+                (1, f"Line 1, column {column_letter(index)}: “{name}” is not a question code of "
+                    "this assessment's template.")
+            )  # fmt: skip
+        elif header.count(name) > 1:
+            problems.append((1, f"Line 1, column {column_letter(index)}: “{name}” appears twice."))
+        else:
+            codes.append((index, name))
+    if problems:
+        return ParsedResponses([], problems, header)
+
+    rows: list[ResponseRow] = []
+    seen: dict[str, int] = {}
+    for row in lines:
+        line_problems = []
+        email = row.cells.get("email", "").lower()
+        role = role_of(row.cells.get("role", ""))
+        if not row.cells.get("name"):
+            line_problems.append(f"Line {row.line}: the name is missing.")
+        if not email:
+            line_problems.append(f"Line {row.line}: the e-mail address is missing.")
+        elif error := email_error(email):
+            line_problems.append(f"Line {row.line}: {error}.")
+        if role is None:
+            line_problems.append(
+                f"Line {row.line}, column {column_letter(header.index('role'))}: "
+                f"“{row.cells.get('role', '')}” is not a role: use sponsor, manager or end_user."
+            )
+        repeats_line = seen.get(email)
+        if repeats_line is not None:
+            line_problems.append(f"Line {row.line}: {email} is already on line {repeats_line}.")
+        seen.setdefault(email, row.line)
+        answers = {}
+        for index, code in codes:
+            try:
+                answer = clean(code, unneutralize(row.cells.get(code, "")))
+            except ValidationError as error:
+                line_problems.append(
+                    f"Line {row.line}, column {column_letter(index)} ({code}): "
+                    f"{' '.join(error.messages)}"
+                )
+                continue
+            if answer is not None:
+                answers[code] = answer
+        if not answers and not line_problems:
+            line_problems.append(f"Line {row.line}: there is no answer on this line.")
+        problems.extend((row.line, problem) for problem in line_problems)
+        rows.append(
+            ResponseRow(
+                line=row.line,
+                name=row.cells.get("name", ""),
+                email=email,
+                role=role or "",
+                department=row.cells.get("department", ""),
+                answers=answers,
+                repeats_line=repeats_line,
+            )
+        )
+        if len(problems) > MAX_RESPONSE_ERRORS:
+            break
+    return ParsedResponses(rows, problems, header)
+
+
+def shown_problems(problems: Sequence[tuple[int, str]]) -> list[str]:
+    """Return the problems in line order, the first MAX_RESPONSE_ERRORS and a note if more."""
+    ordered = [message for _, message in sorted(problems, key=lambda problem: problem[0])]
+    shown = ordered[:MAX_RESPONSE_ERRORS]
+    if len(ordered) > MAX_RESPONSE_ERRORS:
+        shown.append("There are more errors: correct these and upload the file again.")
+    return shown

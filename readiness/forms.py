@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Layout, Row, Submit
+from crispy_forms.layout import Column, Row
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
@@ -21,6 +20,7 @@ from readiness.models import (
     RespondentRole,
     SurveyTemplate,
 )
+from workspaces.forms import form_helper
 from workspaces.models import Role, Workspace
 
 # Bounds that catch typos (a year 0001, a million reminders) before they reach the data.
@@ -30,15 +30,6 @@ DATE_RANGE_MESSAGE = "Enter a date between 2000 and 2099."
 MAX_LICENSED_SEATS = 1_000_000
 MAX_REMINDERS = 10
 MAX_REMINDER_INTERVAL_DAYS = 60
-
-
-def _helper(label: str, *layout: Any) -> FormHelper:
-    """Return a crispy helper that renders the form tag and one primary submit button."""
-    helper = FormHelper()
-    if layout:
-        helper.layout = Layout(*layout)
-    helper.add_input(Submit("submit", label))
-    return helper
 
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -69,7 +60,7 @@ class AccountForm(forms.ModelForm):
         self.fields["owner"].label_from_instance = lambda user: (
             user.get_full_name() or user.username
         )
-        self.helper = _helper("Save account")
+        self.helper = form_helper("Save account")
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -144,7 +135,7 @@ class ProjectForm(forms.ModelForm):
         # One message for every out-of-range value, from clean_licensed_seats.
         self.fields["licensed_seats"].validators = []
         self.fields["licensed_seats"].widget.attrs.update({"min": 1, "max": MAX_LICENSED_SEATS})
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save project",
             "account",
             Row(Column("name"), Column("product_name")),
@@ -203,7 +194,7 @@ class AssessmentForm(forms.ModelForm):
                 ].help_text = "The template is fixed once the assessment has been opened."
         self.fields["template"].queryset = templates
         self.fields["reminder_interval_days"].min_value = 1
-        self.helper = _helper(
+        self.helper = form_helper(
             "Save assessment",
             Row(Column("name"), Column("template")),
             Row(Column("opens_on"), Column("closes_on")),
@@ -261,7 +252,7 @@ class TemplateWordingForm(forms.Form):
                 error_messages={"required": "Every item needs a wording."},
             )
         label = "Save as a new version" if template.is_frozen else "Save wording"
-        self.helper = _helper(label)
+        self.helper = form_helper(label)
 
 
 class InvitationForm(forms.Form):
@@ -278,7 +269,7 @@ class InvitationForm(forms.Form):
         self.fields["email"].error_messages["invalid"] = (
             "Enter a valid e-mail address, like name@example.com."
         )
-        self.helper = _helper(
+        self.helper = form_helper(
             "Invite",
             Row(Column("name"), Column("email")),
             Row(Column("role"), Column("department")),
@@ -309,7 +300,7 @@ class InvitationListForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Invite everyone on the list")
+        self.helper = form_helper("Invite everyone on the list")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -340,7 +331,7 @@ class ResponseImportForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["file"].error_messages["required"] = "Choose the CSV file to import."
-        self.helper = _helper("Import responses")
+        self.helper = form_helper("Import responses")
 
     def clean_file(self) -> str:
         upload = self.cleaned_data["file"]

@@ -230,6 +230,10 @@ class Invitation(WorkspaceOwned):
     department = models.CharField(max_length=200, blank=True)
     token_salt = models.CharField(max_length=32, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # After a key rotation the invitation is re-keyed; the link sent before stays valid by this.
+    previous_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

@@ -100,11 +100,12 @@ def invitation_by_token(*, token: str) -> Invitation | None:
     """Return the invitation whose personal link carries `token`, or None."""
     if not token or len(token) > 100:
         return None
+    token_hash = tokens.hash_token(token)
     return (
         Invitation.objects.select_related(
             "assessment", "assessment__template", "assessment__project__account"
         )
-        .filter(token_hash=tokens.hash_token(token))
+        .filter(Q(token_hash=token_hash) | Q(previous_token_hash=token_hash))
         .first()
     )
 

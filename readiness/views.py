@@ -21,6 +21,7 @@ from readiness.forms import (
     TemplateWordingForm,
 )
 from readiness.models import Assessment, AssessmentState
+from workspaces.csv import write_csv
 from workspaces.decorators import workspace_view
 from workspaces.permissions import Action
 
@@ -352,7 +353,7 @@ def responses_import(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def responses_export(request: HttpRequest, assessment_id: int) -> HttpResponse:
     assessment = _assessment(request, assessment_id)
     header, rows = selectors.response_export(assessment=assessment)
-    response = HttpResponse(csv_io.write_csv(header, rows), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(write_csv(header, rows), content_type="text/csv; charset=utf-8")
     filename = slugify(f"{assessment.project.name}-{assessment.name}") or "responses"
     response["Content-Disposition"] = f'attachment; filename="{filename}-responses.csv"'
     return response

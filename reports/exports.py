@@ -1,45 +1,22 @@
 """The report as PDF and the portfolio and score history as CSV (no database access here).
 
-The views read through `scoring.selectors` and pass the rows in, so the exports cost the same
+The views read through the selectors and pass the rows in, so the exports cost the same
 queries as the pages they mirror.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.utils import timezone
 
-from readiness.csv_io import neutralize
 from readiness.models import Project
 from scoring import engine
 from scoring.models import ScoreSnapshot
+from workspaces.csv import write_csv
 
 SUPPRESSED = "suppressed"
-
-
-def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """Return a CSV document; text cells are neutralized against formula injection.
-
-    Numbers are written as numbers: a negative change such as -2.5 is data, not a formula,
-    and an apostrophe in front of it would turn it into text in every spreadsheet.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(cell) for cell in header])
-    for row in rows:
-        writer.writerow(
-            [
-                cell
-                if isinstance(cell, int | float) and not isinstance(cell, bool)
-                else neutralize(cell)
-                for cell in row
-            ]
-        )
-    return buffer.getvalue()
 
 
 PORTFOLIO_HEADER = (
@@ -77,7 +54,7 @@ def portfolio_csv(projects: Iterable[Project]) -> str:
         )
         for project in projects
     )
-    return _csv(PORTFOLIO_HEADER, rows)
+    return write_csv(PORTFOLIO_HEADER, rows)
 
 
 HISTORY_HEADER = (
@@ -124,7 +101,7 @@ def history_csv(snapshots: Iterable[ScoreSnapshot]) -> str:
                 ", ".join(engine.FLAG_LABELS.get(code, code) for code in snapshot.flags),
             )
         )
-    return _csv(HISTORY_HEADER, rows)
+    return write_csv(HISTORY_HEADER, rows)
 
 
 def _group_cells(group: dict | None) -> tuple[object, object]:

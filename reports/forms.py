@@ -12,16 +12,6 @@ from reports import selectors
 from scoring import engine
 from scoring.models import Band
 
-WEIGHTS = ("weight_adkar", "weight_leadership", "weight_sentiment", "weight_usage")
-THRESHOLDS = (
-    "ready_threshold",
-    "at_risk_threshold",
-    "forced_adoption_usage_min",
-    "forced_adoption_sentiment_max",
-    "leadership_gap_min",
-    "say_do_usage_max",
-)
-
 
 class PortfolioFilterForm(forms.Form):
     """The portfolio's filters and sort order, read from the query string.

@@ -1,6 +1,6 @@
 """The Adoption Readiness calculation of SPEC §4: pure Python, frozen dataclasses in and out.
 
-Nothing here imports Django or touches I/O. `scoring.selectors` turns database rows into a
+Nothing here imports Django or touches I/O. `scoring.evidence` turns database rows into a
 `ScoreInput`; `scoring.services` stores the `ScoreResult` as a snapshot.
 """
 
@@ -438,6 +438,130 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}"
 
 
+def forced_adoption_flag(
+    end_users: GroupFigures, usage_index: float | None, model: ModelParameters
+) -> Flag | None:
+    """Return `forced_adoption` when usage is high while the end users' sentiment is low."""
+    # A suppressed group's figures are never used, so no flag can reveal them indirectly.
+    if (
+        usage_index is None
+        or end_users.suppressed
+        or end_users.sentiment_index is None
+        or not _reaches(usage_index, model.forced_adoption_usage_min)
+        or _reaches(end_users.sentiment_index, model.forced_adoption_sentiment_max)
+    ):
+        return None
+    return Flag(
+        FORCED_ADOPTION,
+        FLAG_LABELS[FORCED_ADOPTION],
+        f"Usage index {_fmt(usage_index)} is high while the end users' sentiment index "
+        f"is {_fmt(end_users.sentiment_index)}: people use the product because they "
+        "must, not because they want to; the renewal is at risk.",
+        {
+            "usage_index": usage_index,
+            "end_users_sentiment_index": end_users.sentiment_index,
+            "usage_index_min": model.forced_adoption_usage_min,
+            "sentiment_index_max": model.forced_adoption_sentiment_max,
+        },
+    )
+
+
+def leadership_gap_flag(
+    leaders: GroupFigures, end_users: GroupFigures, model: ModelParameters
+) -> Flag | None:
+    """Return `leadership_gap` when leadership's ADKAR index leads the end users' by enough."""
+    if (
+        leaders.suppressed
+        or end_users.suppressed
+        or leaders.adkar_index is None
+        or end_users.adkar_index is None
+    ):
+        return None
+    gap = leaders.adkar_index - end_users.adkar_index
+    if not _reaches(gap, model.leadership_gap_min):
+        return None
+    return Flag(
+        LEADERSHIP_GAP,
+        FLAG_LABELS[LEADERSHIP_GAP],
+        f"Leadership's ADKAR index ({_fmt(leaders.adkar_index)}) is {_fmt(gap)} points "
+        f"above the end users' ({_fmt(end_users.adkar_index)}): the buyers are readier "
+        "than the people who must do the work.",
+        {
+            "leadership_adkar_index": leaders.adkar_index,
+            "end_users_adkar_index": end_users.adkar_index,
+            "gap": gap,
+            "gap_min": model.leadership_gap_min,
+        },
+    )
+
+
+def say_do_gap_flag(
+    end_users: GroupFigures, usage_index: float | None, project_live: bool, model: ModelParameters
+) -> Flag | None:
+    """Return `say_do_gap` on a live project whose end users say they know and can, but don't use."""
+    if not project_live or usage_index is None or end_users.suppressed:
+        return None
+    means = end_users.element_means or {}
+    knowledge, ability = means.get("knowledge"), means.get("ability")
+    if (
+        knowledge is None
+        or ability is None
+        or not _reaches(knowledge, model.say_do_element_min)
+        or not _reaches(ability, model.say_do_element_min)
+        or _reaches(usage_index, model.say_do_usage_max)
+    ):
+        return None
+    return Flag(
+        SAY_DO_GAP,
+        FLAG_LABELS[SAY_DO_GAP],
+        f"End users rate their Knowledge {knowledge:.2f} and Ability {ability:.2f} "
+        f"but the usage index is only {_fmt(usage_index)}: people say they are "
+        "ready, but do not use the product.",
+        {
+            "end_users_knowledge_mean": knowledge,
+            "end_users_ability_mean": ability,
+            "usage_index": usage_index,
+            "element_mean_min": model.say_do_element_min,
+            "usage_index_max": model.say_do_usage_max,
+        },
+    )
+
+
+def low_confidence_flag(confidence: Confidence, model: ModelParameters) -> Flag | None:
+    """Return `low_confidence` with too few responses or too low a response rate."""
+    too_few = confidence.responses < model.low_confidence_min_responses
+    rate_low = confidence.response_rate is not None and not _reaches(
+        confidence.response_rate, model.low_confidence_min_rate
+    )
+    if not (too_few or rate_low):
+        return None
+    reasons = []
+    if too_few:
+        reasons.append(
+            "no submitted response yet"
+            if confidence.responses == 0
+            else f"only {confidence.responses} submitted response"
+            f"{'' if confidence.responses == 1 else 's'} "
+            f"(fewer than {model.low_confidence_min_responses})"
+        )
+    if rate_low:
+        reasons.append(
+            f"a response rate of {confidence.response_rate:.0%} "
+            f"(below {model.low_confidence_min_rate:.0%})"
+        )
+    return Flag(
+        LOW_CONFIDENCE,
+        FLAG_LABELS[LOW_CONFIDENCE],
+        f"Read this score with care: {' and '.join(reasons)}.",
+        {
+            "responses": confidence.responses,
+            "response_rate": confidence.response_rate,
+            "min_responses": model.low_confidence_min_responses,
+            "min_response_rate": model.low_confidence_min_rate,
+        },
+    )
+
+
 def evaluate_flags(
     groups: Mapping[str, GroupFigures],
     usage_index: float | None,
@@ -445,114 +569,15 @@ def evaluate_flags(
     project_live: bool,
     model: ModelParameters,
 ) -> tuple[Flag, ...]:
-    """Return the flags raised, each with the figures that raised it."""
-    flags: list[Flag] = []
+    """Return the flags raised, each with the figures that raised it, in a fixed order."""
     leaders, end_users = groups[GROUP_LEADERSHIP], groups[GROUP_END_USERS]
-    # A suppressed group's figures are never used, so no flag can reveal them indirectly.
-    if (
-        usage_index is not None
-        and not end_users.suppressed
-        and end_users.sentiment_index is not None
-        and _reaches(usage_index, model.forced_adoption_usage_min)
-        and not _reaches(end_users.sentiment_index, model.forced_adoption_sentiment_max)
-    ):
-        flags.append(
-            Flag(
-                FORCED_ADOPTION,
-                FLAG_LABELS[FORCED_ADOPTION],
-                f"Usage index {_fmt(usage_index)} is high while the end users' sentiment index "
-                f"is {_fmt(end_users.sentiment_index)}: people use the product because they "
-                "must, not because they want to; the renewal is at risk.",
-                {
-                    "usage_index": usage_index,
-                    "end_users_sentiment_index": end_users.sentiment_index,
-                    "usage_index_min": model.forced_adoption_usage_min,
-                    "sentiment_index_max": model.forced_adoption_sentiment_max,
-                },
-            )
-        )
-    if (
-        not leaders.suppressed
-        and not end_users.suppressed
-        and leaders.adkar_index is not None
-        and end_users.adkar_index is not None
-        and _reaches(leaders.adkar_index - end_users.adkar_index, model.leadership_gap_min)
-    ):
-        gap = leaders.adkar_index - end_users.adkar_index
-        flags.append(
-            Flag(
-                LEADERSHIP_GAP,
-                FLAG_LABELS[LEADERSHIP_GAP],
-                f"Leadership's ADKAR index ({_fmt(leaders.adkar_index)}) is {_fmt(gap)} points "
-                f"above the end users' ({_fmt(end_users.adkar_index)}): the buyers are readier "
-                "than the people who must do the work.",
-                {
-                    "leadership_adkar_index": leaders.adkar_index,
-                    "end_users_adkar_index": end_users.adkar_index,
-                    "gap": gap,
-                    "gap_min": model.leadership_gap_min,
-                },
-            )
-        )
-    if project_live and usage_index is not None and not end_users.suppressed:
-        means = end_users.element_means or {}
-        knowledge, ability = means.get("knowledge"), means.get("ability")
-        if (
-            knowledge is not None
-            and ability is not None
-            and _reaches(knowledge, model.say_do_element_min)
-            and _reaches(ability, model.say_do_element_min)
-            and not _reaches(usage_index, model.say_do_usage_max)
-        ):
-            flags.append(
-                Flag(
-                    SAY_DO_GAP,
-                    FLAG_LABELS[SAY_DO_GAP],
-                    f"End users rate their Knowledge {knowledge:.2f} and Ability {ability:.2f} "
-                    f"but the usage index is only {_fmt(usage_index)}: people say they are "
-                    "ready, but do not use the product.",
-                    {
-                        "end_users_knowledge_mean": knowledge,
-                        "end_users_ability_mean": ability,
-                        "usage_index": usage_index,
-                        "element_mean_min": model.say_do_element_min,
-                        "usage_index_max": model.say_do_usage_max,
-                    },
-                )
-            )
-    too_few = confidence.responses < model.low_confidence_min_responses
-    rate_low = confidence.response_rate is not None and not _reaches(
-        confidence.response_rate, model.low_confidence_min_rate
+    raised = (
+        forced_adoption_flag(end_users, usage_index, model),
+        leadership_gap_flag(leaders, end_users, model),
+        say_do_gap_flag(end_users, usage_index, project_live, model),
+        low_confidence_flag(confidence, model),
     )
-    if too_few or rate_low:
-        reasons = []
-        if too_few:
-            reasons.append(
-                "no submitted response yet"
-                if confidence.responses == 0
-                else f"only {confidence.responses} submitted response"
-                f"{'' if confidence.responses == 1 else 's'} "
-                f"(fewer than {model.low_confidence_min_responses})"
-            )
-        if rate_low:
-            reasons.append(
-                f"a response rate of {confidence.response_rate:.0%} "
-                f"(below {model.low_confidence_min_rate:.0%})"
-            )
-        flags.append(
-            Flag(
-                LOW_CONFIDENCE,
-                FLAG_LABELS[LOW_CONFIDENCE],
-                f"Read this score with care: {' and '.join(reasons)}.",
-                {
-                    "responses": confidence.responses,
-                    "response_rate": confidence.response_rate,
-                    "min_responses": model.low_confidence_min_responses,
-                    "min_response_rate": model.low_confidence_min_rate,
-                },
-            )
-        )
-    return tuple(flags)
+    return tuple(flag for flag in raised if flag is not None)
 
 
 def recommended_actions(

@@ -11,16 +11,6 @@ from readiness.models import Project
 from usage import files as uf
 from workspaces.models import Workspace
 
-WEIGHTS = ("weight_adkar", "weight_leadership", "weight_sentiment", "weight_usage")
-THRESHOLDS = (
-    "ready_threshold",
-    "at_risk_threshold",
-    "forced_adoption_usage_min",
-    "forced_adoption_sentiment_max",
-    "leadership_gap_min",
-    "say_do_usage_max",
-)
-
 
 class UsageImportFilterForm(forms.Form):
     """The list of imports' one filter, read from the query string: a project of the workspace.

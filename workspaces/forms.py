@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from workspaces.models import Role
 
 
-def _helper(label: str, *layout: Any) -> FormHelper:
+def form_helper(label: str, *layout: Any) -> FormHelper:
     """Return a crispy helper that renders the form tag and one primary submit button."""
     helper = FormHelper()
     if layout:
@@ -32,7 +32,7 @@ class MemberAddForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.helper = _helper("Add member", Row(Column("username"), Column("role")))
+        self.helper = form_helper("Add member", Row(Column("username"), Column("role")))
 
     def clean_username(self) -> Any:
         value = self.cleaned_data["username"].strip()

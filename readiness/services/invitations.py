@@ -8,10 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
-from django.core.validators import validate_email
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from readiness import csv_io
@@ -52,19 +52,10 @@ def invitation_create(
 MAX_LIST_ROWS = 5000
 
 
-def _role_value(raw: str) -> str | None:
+def role_value(raw: str) -> str | None:
     """Return the respondent role that `raw` names ("End user", "end-user", ...), or None."""
-    key = raw.strip().lower().replace("-", "_").replace(" ", "_")
     labels = {label.lower().replace(" ", "_"): value for value, label in RespondentRole.choices}
-    return key if key in RespondentRole.values else labels.get(key)
-
-
-def _email_error(email: str) -> str | None:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return f"“{email}” is not a valid e-mail address"
-    return None
+    return csv_io.role_value(raw, RespondentRole.values, labels)
 
 
 @transaction.atomic
@@ -83,7 +74,7 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
     clean_rows = []
     for row in rows:
         name, email = row.cells.get("name", ""), row.cells.get("email", "").lower()
-        role = _role_value(row.cells.get("role", ""))
+        role = role_value(row.cells.get("role", ""))
         problems = []
         if "_extra" in row.cells:
             problems.append("has more than four columns (name, e-mail, role, department)")
@@ -91,7 +82,7 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
             problems.append("the name is missing")
         if not email:
             problems.append("the e-mail address is missing")
-        elif error := _email_error(email):
+        elif error := csv_io.email_error(email):
             problems.append(error)
         elif email in existing:
             problems.append(f"{email} is already invited to this assessment")
@@ -119,34 +110,52 @@ def invitation_add_list(*, assessment: Assessment, rows: Sequence[csv_io.Row]) -
 
 
 def invitation_link(*, invitation: Invitation) -> str:
-    """Return the absolute personal survey link of `invitation`."""
+    """Return the absolute personal survey link of `invitation`.
+
+    The token is derived from the salt under the current server key. After a key rotation the
+    stored hash no longer matches the derived token: the invitation is re-keyed so that the new
+    link works, and the hash of the link already sent stays valid as the previous one (both
+    links open the survey; a second rotation retires the oldest).
+    """
     token = tokens.token_for_salt(invitation.token_salt)
+    token_hash = tokens.hash_token(token)
+    if token_hash != invitation.token_hash:
+        invitation_rekey(invitation=invitation, token_hash=token_hash)
     return settings.SITE_URL.rstrip("/") + reverse("survey:welcome", args=[token])
 
 
-def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMessage:
+@transaction.atomic
+def invitation_rekey(*, invitation: Invitation, token_hash: str) -> None:
+    """Store `token_hash` (the current key's) and keep the hash in use as the previous one."""
+    Invitation.objects.filter(pk=invitation.pk).exclude(token_hash=token_hash).update(
+        previous_token_hash=F("token_hash"), token_hash=token_hash
+    )
+    invitation.previous_token_hash, invitation.token_hash = invitation.token_hash, token_hash
+
+
+def _survey_email(invitation: Invitation, *, reminder: bool) -> EmailMultiAlternatives:
     assessment = invitation.assessment
     project = assessment.project
-    closes = f" It closes on {assessment.closes_on:%A %d %B %Y}." if assessment.closes_on else ""
-    subject = f"{'Reminder: ' if reminder else ''}{project.account.name} readiness survey on {project.product_name}"
-    body = (
-        f"Dear {invitation.name},\n\n"
-        + (
-            "This is a friendly reminder: we have not received your answers yet.\n\n"
-            if reminder
-            else ""
-        )
-        + f"{project.account.name} is introducing {project.product_name}. Please tell us how "
-        f"ready you feel for the change in this short survey ({assessment.name}). It takes "
-        f"about five minutes; you can stop at any time and continue later from the same link."
-        f"{closes}\n\n"
-        f"Your personal link (please do not forward it):\n{invitation_link(invitation=invitation)}\n\n"
-        "Thank you.\n"
+    context = {
+        "reminder": reminder,
+        "name": invitation.name,
+        "account": project.account.name,
+        "product": project.product_name,
+        "assessment": assessment.name,
+        "closes_on": assessment.closes_on,
+        "link": invitation_link(invitation=invitation),
+    }
+    subject = " ".join(render_to_string("readiness/email/survey_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject, render_to_string("readiness/email/survey.txt", context), to=[invitation.email]
     )
-    return EmailMessage(subject, body, to=[invitation.email])
+    message.attach_alternative(
+        render_to_string("readiness/email/survey.html", context), "text/html"
+    )
+    return message
 
 
-def _send(messages: list[EmailMessage], connection: Any) -> None:
+def _send(messages: list[EmailMultiAlternatives], connection: Any) -> None:
     if messages:
         (connection or get_connection()).send_messages(messages)
 

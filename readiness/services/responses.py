@@ -30,7 +30,7 @@ from readiness.services.assessments import (
     _locked_assessment,
     survey_state,
 )
-from readiness.services.invitations import _email_error, _role_value, invitation_create
+from readiness.services.invitations import invitation_create, role_value
 from readiness.services.projects import project_mark_for_recalculation
 
 # --- Responses ----------------------------------------------------------------------------
@@ -181,22 +181,11 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
 
 # --- Response import ----------------------------------------------------------------------
 
-MAX_IMPORT_ERRORS = 100
-
 
 @dataclass(frozen=True)
 class ImportResult:
     imported: int
     invited: int
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 @transaction.atomic
@@ -213,101 +202,46 @@ def responses_import(
     if assessment.state == AssessmentState.DRAFT:
         raise ValidationError("Open the assessment before importing responses.")
     items = {item.code: item for item in assessment.template.items.all()}
-    header, rows = csv_io.read_rows(text)
-    errors: list[str] = []
-    if not header:
-        raise ValidationError("The file is empty: start with the header row of the export.")
-    missing = [name for name in ("name", "email", "role") if name not in header]
-    if missing:
-        errors.append(
-            f"Line 1: the header needs the column(s) {', '.join(missing)}; "
-            "use the header row of the export."
-        )
-    codes: list[tuple[int, str]] = []
-    for index, name in enumerate(header):
-        if name in csv_io.PERSON_COLUMNS:
-            continue
-        if name not in items:
-            errors.append(
-                f"Line 1, column {_column_letter(index)}: “{name}” is not a question code of this "
-                "assessment's template."
-            )
-        elif header.count(name) > 1:
-            errors.append(f"Line 1, column {_column_letter(index)}: “{name}” appears twice.")
-        else:
-            codes.append((index, name))
-    if errors:
-        raise ValidationError(errors)
-
+    parsed = csv_io.read_responses(
+        text,
+        item_codes=items,
+        clean=lambda code, raw: answer_clean(item=items[code], raw=raw),
+        role_of=role_value,
+    )
+    if not parsed.header:
+        raise ValidationError(csv_io.shown_problems(parsed.problems))
     invitations = {inv.email: inv for inv in assessment.invitations.all()}
-    seen: dict[str, int] = {}
-    parsed = []
-    for row in rows:
-        line_errors = []
-        email = row.cells.get("email", "").lower()
-        role = _role_value(row.cells.get("role", ""))
-        if not row.cells.get("name"):
-            line_errors.append(f"Line {row.line}: the name is missing.")
-        if not email:
-            line_errors.append(f"Line {row.line}: the e-mail address is missing.")
-        elif error := _email_error(email):
-            line_errors.append(f"Line {row.line}: {error}.")
-        if role is None:
-            line_errors.append(
-                f"Line {row.line}, column {_column_letter(header.index('role'))}: "
-                f"“{row.cells.get('role', '')}” is not a role: use sponsor, manager or end_user."
-            )
-        invitation = invitations.get(email)
-        if email in seen:
-            line_errors.append(f"Line {row.line}: {email} is already on line {seen[email]}.")
-        elif invitation is not None and invitation.submitted_at is not None:
-            line_errors.append(
-                f"Line {row.line}: duplicate — {email} has already submitted a response to this "
-                "assessment; remove the line (nothing is changed by importing it again)."
-            )
-        elif invitation is not None and role is not None and invitation.role != role:
-            line_errors.append(
-                f"Line {row.line}: {email} is invited as {invitation.get_role_display().lower()}, "
-                f"not {role}; correct the role."
-            )
-        seen.setdefault(email, row.line)
-        answers = {}
-        for index, code in codes:
-            raw = csv_io.unneutralize(row.cells.get(code, ""))
-            try:
-                answer = answer_clean(item=items[code], raw=raw)
-            except ValidationError as error:
-                line_errors.append(
-                    f"Line {row.line}, column {_column_letter(index)} ({code}): "
-                    f"{' '.join(error.messages)}"
-                )
-                continue
-            if answer is not None:
-                answers[items[code]] = answer
-        if not answers and not line_errors:
-            line_errors.append(f"Line {row.line}: there is no answer on this line.")
-        errors.extend(line_errors)
-        parsed.append((row, email, role, answers))
-        if len(errors) > MAX_IMPORT_ERRORS:
-            break
-    if errors:
-        shown = errors[:MAX_IMPORT_ERRORS]
-        if len(errors) > MAX_IMPORT_ERRORS:
-            shown.append("There are more errors: correct these and upload the file again.")
-        raise ValidationError(shown)
-    if not parsed:
+    problems = list(parsed.problems)
+    for row in parsed.rows:
+        invitation = invitations.get(row.email)
+        if invitation is None or row.repeats_line is not None:
+            continue
+        if invitation.submitted_at is not None:
+            problems.append(
+                (row.line, f"Line {row.line}: duplicate — {row.email} has already submitted a "
+                 "response to this assessment; remove the line (nothing is changed by "
+                 "importing it again).")
+            )  # fmt: skip
+        elif row.role and invitation.role != row.role:
+            problems.append(
+                (row.line, f"Line {row.line}: {row.email} is invited as "
+                 f"{invitation.get_role_display().lower()}, not {row.role}; correct the role.")
+            )  # fmt: skip
+    if problems:
+        raise ValidationError(csv_io.shown_problems(problems))
+    if not parsed.rows:
         raise ValidationError("The file has a header but no responses.")
 
     invited = 0
-    for row, email, role, answers in parsed:
-        invitation = invitations.get(email)
+    for row in parsed.rows:
+        invitation = invitations.get(row.email)
         if invitation is None:
             invitation = invitation_create(
                 assessment=assessment,
-                name=row.cells["name"],
-                email=email,
-                role=role,
-                department=row.cells.get("department", ""),
+                name=row.name,
+                email=row.email,
+                role=row.role,
+                department=row.department,
             )
             invited += 1
         response = _save(
@@ -320,9 +254,15 @@ def responses_import(
             },
         )
         Answer.objects.bulk_create(
-            Answer(response=response, item=item, value=a.value, dont_know=a.dont_know, text=a.text)
-            for item, a in answers.items()
+            Answer(
+                response=response,
+                item=items[code],
+                value=a.value,
+                dont_know=a.dont_know,
+                text=a.text,
+            )
+            for code, a in row.answers.items()
         )
         Invitation.objects.filter(pk=invitation.pk).update(submitted_at=now)
     project_mark_for_recalculation(project_id=assessment.project_id)
-    return ImportResult(imported=len(parsed), invited=invited)
+    return ImportResult(imported=len(parsed.rows), invited=invited)

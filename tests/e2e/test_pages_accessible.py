@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+import uuid
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from api import services as api_services
+from api.models import WebhookDelivery
 from tests.e2e.conftest import assert_accessible
 from tests.factories import (
     AccountFactory,
@@ -19,7 +22,9 @@ from tests.factories import (
     WorkspaceFactory,
     answers,
     submitted_response,
+    webhook_subscription,
 )
+from usage import services as usage_services
 from usage.services import usage_import_run_now
 from workspaces.models import Role
 
@@ -58,6 +63,28 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
             b"date,user,count\n2026-10-01,ann,0\n2026-10-02,bob,0\n2026-10-03,,1\n2026-10-04,cy,0\n"
         ),
     )
+    api_services.api_token_create(workspace=workspace, created_by=admin, name="Gainsight sync")
+    subscription = webhook_subscription(workspace)
+    WebhookDelivery.objects.create(
+        workspace=workspace,
+        subscription=subscription,
+        event_id=uuid.uuid4(),
+        event_type="band.changed",
+        payload={},
+        status="retrying",
+        attempts=2,
+        response_status=503,
+        response_time_ms=120,
+    )
+    export = usage_services.usage_import_create(
+        workspace=workspace,
+        project=project,
+        uploaded_by=admin,
+        file_name="mixpanel.jsonl",
+        source=io.BytesIO(
+            b'{"event":"Report Viewed","properties":{"time":1740820502,"distinct_id":"u1"}}\n'
+        ),
+    )
     client = Client()
     client.force_login(admin)
     cookie = {
@@ -87,6 +114,10 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         f"/usage/imports/{refused.pk}/",
         f"/usage/imports/{usage_import.pk}/delete/",
         "/auth/password_change/",
+        f"/usage/imports/{export.pk}/",
+        "/workspace/api-tokens/",
+        "/workspace/webhooks/",
+        f"/workspace/webhooks/{subscription.pk}/",
     ]
     return cookie, [f"{live_server.url}{path}" for path in paths]
 

@@ -10,10 +10,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from readiness import csv_io, services
+from readiness import services
 from readiness.models import Project, Response, ResponseSource, ResponseStatus
 from tests.factories import AssessmentFactory
 from tests.readiness.test_assessments import ALL_ANSWERS, invite, open_assessment
+from workspaces.csv import neutralize, unneutralize, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -23,12 +24,12 @@ HEADER = "name,email,role,department,AW1,AW2,KN1,NPS,CON\n"
 class TestNeutralization:
     @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
     def test_formula_cells_are_neutralized(self, cell: str) -> None:
-        assert csv_io.neutralize(cell) == "'" + cell
-        assert csv_io.unneutralize(csv_io.neutralize(cell)) == cell
+        assert neutralize(cell) == "'" + cell
+        assert unneutralize(neutralize(cell)) == cell
 
     def test_plain_cells_are_left_alone(self) -> None:
-        assert csv_io.neutralize("Ada's view") == "Ada's view"
-        assert csv_io.neutralize(7) == "7"
+        assert neutralize("Ada's view") == "Ada's view"
+        assert neutralize(7) == "7"
 
 
 class TestExport:
@@ -74,7 +75,7 @@ class TestExport:
         services.response_submit(invitation=person)
         from readiness.selectors import response_export
 
-        text = csv_io.write_csv(*response_export(assessment=source))
+        text = write_csv(*response_export(assessment=source))
         target = open_assessment(project=source.project, name="Second round")
         services.responses_import(assessment=target, text=text)
         imported = Response.objects.get(assessment=target)
