@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags, quote_etag
@@ -31,7 +32,7 @@ class ApiViewMixin:
     def workspace(self) -> Workspace:
         return request_workspace(self.request)
 
-    def get_queryset(self):  # noqa: ANN201 - the view's own queryset type
+    def get_queryset(self) -> QuerySet:
         """Return the view's `queryset` limited to the token's workspace."""
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no token

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
@@ -94,7 +95,7 @@ class InvitationList(ApiViewMixin, IdempotentCreateMixin, generics.ListCreateAPI
     ordering_fields = ["id", "created_at", "submitted_at"]
     queryset = Invitation.objects.all()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset

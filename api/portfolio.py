@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -162,7 +163,7 @@ class Portfolio(ApiViewMixin, generics.ListAPIView):
     queryset = Project.objects.none()
     filter_backends: list = []
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):
             return Project.objects.none()
         owners = selectors.portfolio_owners(workspace=self.workspace)

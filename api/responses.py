@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 
@@ -119,7 +119,7 @@ class ResponseSerializer(serializers.ModelSerializer):
         }
 
 
-def _responses():
+def _responses() -> QuerySet[Response]:
     return (
         Response.objects.filter(status=ResponseStatus.SUBMITTED)
         .select_related("invitation")
@@ -149,7 +149,7 @@ class ResponseList(_ResponseContext, ApiViewMixin, generics.ListAPIView):
             )
         return self._assessment
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset

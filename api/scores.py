@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -93,7 +94,7 @@ class ProjectScoreHistory(ApiViewMixin, generics.ListAPIView):
     queryset = ScoreSnapshot.objects.defer("breakdown")
     ordering_fields = ["id", "created_at"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset

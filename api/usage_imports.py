@@ -43,7 +43,9 @@ class RawFileParser(BaseParser):
 
     media_type = "*/*"
 
-    def parse(self, stream: IO[bytes], media_type: str | None = None, parser_context=None) -> None:
+    def parse(
+        self, stream: IO[bytes], media_type: str | None = None, parser_context: dict | None = None
+    ) -> None:
         return None
 
 

@@ -29,7 +29,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -100,7 +102,9 @@ def _amplitude(day: str, user: str, feature: str) -> dict:
 EVENT_WRITERS = {"segment": _segment, "mixpanel": _mixpanel, "amplitude": _amplitude}
 
 
-def write_events(rows, csv_target, events_target, connector: str) -> int:  # noqa: ANN001
+def write_events(
+    rows: Iterator[tuple[str, ...]], csv_target: IO[str], events_target: IO[str], connector: str
+) -> int:
     """Write each row as one event of `connector` and, as the baseline, the equivalent CSV."""
     writer = csv.writer(csv_target, lineterminator="\n")
     writer.writerow(HEADER)

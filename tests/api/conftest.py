@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from api import services
+from tests.api.receiver import Receiver
 from tests.factories import MembershipFactory, UserFactory
 from workspaces.models import Role, Workspace
 
@@ -39,3 +43,10 @@ def reader(workspace: Workspace) -> APIClient:
 @pytest.fixture
 def writer(workspace: Workspace) -> APIClient:
     return _token_client(workspace, "write")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """Return a running webhook receiver on 127.0.0.1, with loopback targets allowed."""
+    with override_settings(WEBHOOK_ALLOW_LOOPBACK=True), Receiver() as running:
+        yield running

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from unittest import mock
 
 import pytest
@@ -15,7 +10,7 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.test import TestCase, override_settings
+from django.test import TestCase
 from django.urls import reverse
 
 from api import webhooks
@@ -23,62 +18,13 @@ from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from api.tasks import deliver_webhook
 from readiness import services as readiness_services
 from scoring.services import project_recalculate
+from tests.api.receiver import Receiver, verify
 from tests.factories import AssessmentFactory, MembershipFactory, ProjectFactory, UserFactory
 from tests.worked_example import add_worked_example
 from workspaces.events import event_emit
 from workspaces.models import Role
 
 pytestmark = pytest.mark.django_db
-
-
-class Receiver:
-    """An HTTP server on 127.0.0.1 that records what it receives and answers `statuses`."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                receiver.requests.append(
-                    {"headers": dict(self.headers), "body": self.rfile.read(length)}
-                )
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"broken")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/adoptready"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *args: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with override_settings(WEBHOOK_ALLOW_LOOPBACK=True), Receiver() as running:
-        yield running
-
-
-def verify(secret: str, header: str, body: bytes) -> bool:
-    """The receiver's check, as docs/api.md shows it."""
-    fields = dict(part.split("=", 1) for part in header.split(","))
-    expected = hmac.new(
-        secret.encode(), f"{fields['t']}.".encode() + body, hashlib.sha256
-    ).hexdigest()
-    return hmac.compare_digest(expected, fields["v1"])
 
 
 def subscribe(workspace, url: str, events: list[str]) -> WebhookSubscription:
