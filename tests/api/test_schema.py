@@ -3,9 +3,13 @@ server error, and every answer conforming to the schema (status, content type, b
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
@@ -39,6 +43,20 @@ schema.config.generation.update(
 
 
 @pytest.fixture
+def test_connection_kept() -> Iterator[None]:
+    """Keep the test's database connection open across the WSGI requests, as Django's test
+    client does: the handler would close it at the end of each request (on PostgreSQL, the
+    test's transaction with it)."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def write_token(db: None) -> str:
     """Return a write token of a workspace with objects whose ids are small numbers."""
     workspace = WorkspaceFactory(name="Fuzz", slug="fuzz")
@@ -55,7 +73,9 @@ def write_token(db: None) -> str:
 @settings(suppress_health_check=list(HealthCheck), deadline=None)
 @pytest.mark.django_db
 @override_settings(API_THROTTLE_RATE="100000/minute")
-def test_every_operation_answers_as_its_schema_says(case, write_token: str) -> None:
+def test_every_operation_answers_as_its_schema_says(
+    case, write_token: str, test_connection_kept: None
+) -> None:
     case.call_and_validate(
         headers={"Authorization": f"Bearer {write_token}"},
         checks=[status_code_conformance, content_type_conformance, response_schema_conformance],
