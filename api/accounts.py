@@ -8,7 +8,7 @@ import django_filters
 from rest_framework import generics, serializers
 
 from api.base import ApiViewMixin, IdempotentCreateMixin
-from api.fields import MemberField
+from api.fields import IdFilter, MemberField
 from readiness import services
 from readiness.models import Account
 
@@ -34,7 +34,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
 class AccountFilter(django_filters.FilterSet):
     external_id = django_filters.CharFilter()
-    owner = django_filters.NumberFilter(field_name="owner_id")
+    owner = IdFilter(field_name="owner_id")
 
     class Meta:
         model = Account

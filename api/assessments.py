@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import ApiViewMixin, IdempotentCreateMixin
-from api.fields import WorkspacePrimaryKeyField
+from api.fields import IdFilter, WorkspacePrimaryKeyField
 from readiness import services
 from readiness.models import Assessment, AssessmentState, Project, ResponseStatus, SurveyTemplate
 
@@ -73,7 +73,7 @@ class AssessmentSerializer(serializers.ModelSerializer):
 
 
 class AssessmentFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     state = django_filters.ChoiceFilter(choices=AssessmentState.choices)
 
     class Meta:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from rest_framework import serializers
@@ -28,3 +30,14 @@ class MemberField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self) -> QuerySet:
         workspace = request_workspace(self.context["request"])
         return get_user_model().objects.filter(memberships__workspace=workspace)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A filter by a related id: a whole number in the database's range, else a 400."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)

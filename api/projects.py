@@ -8,7 +8,7 @@ import django_filters
 from rest_framework import generics, serializers
 
 from api.base import ApiViewMixin, IdempotentCreateMixin
-from api.fields import WorkspacePrimaryKeyField
+from api.fields import IdFilter, WorkspacePrimaryKeyField
 from readiness import services
 from readiness.models import Account, Project, ProjectStatus
 
@@ -49,7 +49,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class ProjectFilter(django_filters.FilterSet):
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices)
 
     class Meta:

@@ -153,3 +153,20 @@ class TestSchemaAndDocs:
         assert "https://" not in page and "http://cdn" not in page
         # The start-up script is a file of its own, so a strict CSP needs no inline script.
         assert "<script>" not in page
+
+
+class TestFilters:
+    def test_an_id_filter_that_is_not_a_whole_number_in_range_is_a_400(self, reader) -> None:
+        for value in ("-1.7976931348623157e+308", "abc", "99999999999999999999", "0"):
+            response = reader.get(f"/api/v1/projects/?account={value}")
+            assert response.status_code == 400, value
+            assert "account" in response.json()["errors"]
+
+    def test_an_id_filter_keeps_the_workspace_s_rows(self, reader, workspace, other_workspace):
+        ours = ProjectFactory(account__workspace=workspace)
+        theirs = ProjectFactory(account__workspace=other_workspace)
+        assert [
+            r["id"]
+            for r in reader.get(f"/api/v1/projects/?account={ours.account_id}").json()["results"]
+        ] == [ours.pk]
+        assert reader.get(f"/api/v1/projects/?account={theirs.account_id}").json()["results"] == []
