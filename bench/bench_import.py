@@ -10,6 +10,10 @@ Prints the time of PostgreSQL's COPY of the file into a bare table (the baseline
 the same run on the same machine), the time of our import (upload checks, rows checked and
 pseudonymized as they stream, one COPY into the events table, commit), their ratio and the
 peak memory of this process. Goal (SPEC §9): ratio <= 2 and peak memory < 300 MB.
+
+With `--format jsonl` our import reads the same usage as an analytics export (Segment `track`
+events by default, `--connector` for the others), one event per line, while the baseline
+COPYs the equivalent CSV (one row per event, count 1) in the same run.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
+import json
 import os
 import resource
 import statistics
@@ -24,7 +29,9 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -79,12 +86,54 @@ def our_import(path: Path, workspace: Workspace, project: object) -> tuple[float
     return elapsed, usage_import.imported_rows
 
 
+def _segment(day: str, user: str, feature: str) -> dict:
+    return {"type": "track", "event": feature, "userId": user, "timestamp": f"{day}T12:00:00Z"}
+
+
+def _mixpanel(day: str, user: str, feature: str) -> dict:
+    moment = datetime.datetime.fromisoformat(f"{day}T12:00:00+00:00")
+    return {"event": feature, "properties": {"time": int(moment.timestamp()), "distinct_id": user}}
+
+
+def _amplitude(day: str, user: str, feature: str) -> dict:
+    return {"event_type": feature, "user_id": user, "event_time": f"{day} 12:00:00.000000"}
+
+
+EVENT_WRITERS = {"segment": _segment, "mixpanel": _mixpanel, "amplitude": _amplitude}
+
+
+def write_events(
+    rows: Iterator[tuple[str, ...]], csv_target: IO[str], events_target: IO[str], connector: str
+) -> int:
+    """Write each row as one event of `connector` and, as the baseline, the equivalent CSV."""
+    writer = csv.writer(csv_target, lineterminator="\n")
+    writer.writerow(HEADER)
+    event = EVENT_WRITERS[connector]
+    written = 0
+    for day, user, feature, _count in rows:
+        # An analytics event is one use: the equivalent CSV row counts 1.
+        writer.writerow((day, user, feature, "1"))
+        events_target.write(json.dumps(event(day, user, feature), separators=(",", ":")))
+        events_target.write("\n")
+        written += 1
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--quote-all", action="store_true", help="write every cell quoted, as some exports do"
+    )
+    parser.add_argument(
+        "--format",
+        choices=["csv", "jsonl"],
+        default="csv",
+        help="import the usage as CSV, or as an analytics export in JSON lines",
+    )
+    parser.add_argument(
+        "--connector", choices=sorted(EVENT_WRITERS), default="segment", help="with --format jsonl"
     )
     options = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -106,9 +155,14 @@ def main() -> None:
             path = Path(folder) / "usage-1m.csv"
             profile = UsageProfile(users=10000, days=400, end=datetime.date(2026, 6, 30), seed=7)
             started = time.perf_counter()
+            imported = path
             with path.open("w", encoding="utf-8", newline="") as target:
                 rows = usage_rows(profile, limit=options.rows)
-                if options.quote_all:
+                if options.format == "jsonl":
+                    imported = Path(folder) / f"usage-1m-{options.connector}.jsonl"
+                    with imported.open("w", encoding="utf-8") as events:
+                        written = write_events(rows, target, events, options.connector)
+                elif options.quote_all:
                     writer = csv.writer(target, quoting=csv.QUOTE_ALL, lineterminator="\n")
                     writer.writerow(HEADER)
                     writer.writerows(rows)
@@ -116,8 +170,13 @@ def main() -> None:
                 else:
                     written = write_csv(rows, target, account=False)
             print(
-                f"generated {written:,} rows ({path.stat().st_size / 1e6:.1f} MB) "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"generated {written:,} rows ({path.stat().st_size / 1e6:.1f} MB"
+                + (
+                    f"; {imported.name}: {imported.stat().st_size / 1e6:.1f} MB"
+                    if imported != path
+                    else ""
+                )
+                + f") in {time.perf_counter() - started:.1f} s"
             )
             copy_times, import_times = [], []
             for run in range(1, options.runs + 1):
@@ -133,7 +192,7 @@ def main() -> None:
                     tracked_features=["reports", "dashboards", "alerts", "exports"],
                 )
                 copy_times.append(baseline_copy(path))
-                seconds, rows = our_import(path, workspace, project)
+                seconds, rows = our_import(imported, workspace, project)
                 import_times.append(seconds)
                 print(
                     f"run {run}: PostgreSQL COPY {copy_times[-1]:.2f} s, "

@@ -15,6 +15,7 @@ urlpatterns = [
     # Throttled per address and per e-mail address; the other auth pages are Django's.
     path("auth/password_reset/", password_reset, name="password_reset"),
     path("auth/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("api.urls")),
     path("s/", include("readiness.survey.urls")),
     path("w/", include("readiness.survey.workshop_urls")),
     path("", include("workspaces.urls")),
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("scoring.urls")),
     path("", include("plans.urls")),
     path("", include("reports.urls")),
+    path("", include("api.page_urls")),
 ]
 # Off when ADMIN_URL is empty (production's default).
 if settings.ADMIN_URL:

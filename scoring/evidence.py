@@ -315,15 +315,28 @@ def current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
     return _current_models(workspace_ids)
 
 
-def latest_fingerprints(project_ids: Sequence[int]) -> dict[int, str]:
-    """Return the fingerprint of each project's latest snapshot."""
+@dataclass(frozen=True)
+class LatestState:
+    """What a project's latest snapshot said: to tell what a new one changes."""
+
+    fingerprint: str
+    score: float | None
+    band: str
+    flags: tuple[str, ...]
+
+
+def latest_states(project_ids: Sequence[int]) -> dict[int, LatestState]:
+    """Return the fingerprint, score, band and flags of each project's latest snapshot."""
     newest = ScoreSnapshot.objects.filter(project_id=OuterRef("project_id")).order_by(
         "-created_at", "-id"
     )
     rows = ScoreSnapshot.objects.filter(
         project_id__in=project_ids, pk=Subquery(newest.values("pk")[:1])
-    ).values_list("project_id", "fingerprint")
-    return dict(rows)
+    ).values_list("project_id", "fingerprint", "score", "band", "flags")
+    return {
+        project_id: LatestState(fingerprint, score, band, tuple(flags or ()))
+        for project_id, fingerprint, score, band, flags in rows
+    }
 
 
 def dirty_project_ids() -> list[int]:

@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from readiness.models import Assessment, Project, ProjectStatus, ResponseStatus
 from scoring import engine, evidence, hooks, selectors
 from scoring.models import ScoreSnapshot, ScoringModel
+from workspaces.events import event_emit
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -139,11 +140,12 @@ def _recalculate_batch(
     inputs_by_project = evidence.evidence_for_projects(
         ids, models=models, assessment_overrides=assessment_overrides
     )
-    previous = evidence.latest_fingerprints(ids)
+    previous = evidence.latest_states(ids)
     snapshots, failed = [], {}
     for project_id in ids:
         item = inputs_by_project[project_id]
-        if previous.get(project_id) == item.fingerprint:
+        before = previous.get(project_id)
+        if before is not None and before.fingerprint == item.fingerprint:
             continue
         model = models[item.workspace_id]
         try:
@@ -170,6 +172,8 @@ def _recalculate_batch(
         )
     stored = _store_snapshots(snapshots, failed)
     _notify_snapshots_stored(stored)
+    for snapshot in stored:
+        _emit_changes(snapshot, previous.get(snapshot.project_id))
     Project.objects.filter(pk__in=ids).exclude(pk__in=failed).update(
         needs_recalculation=False, recalculation_error=""
     )
@@ -227,6 +231,34 @@ def _store_snapshots(snapshots: list[ScoreSnapshot], failed: dict[int, str]) -> 
         else:
             stored.append(snapshot)
     return stored
+
+
+def _emit_changes(snapshot: ScoreSnapshot, before: evidence.LatestState | None) -> None:
+    """Announce what a new snapshot changed: its score, its band, each flag raised or cleared.
+
+    Only the overall figures go out: the group "all" is shown from one response (SPEC §4),
+    and a flag is evaluated only on groups that are not suppressed.
+    """
+    common = {
+        "project": snapshot.project_id,
+        "snapshot": snapshot.pk,
+        "calculated_at": snapshot.created_at.isoformat(),
+    }
+    old_score, old_band = (before.score, before.band) if before else (None, "")
+    old_flags = set(before.flags) if before else set()
+
+    def emit(type: str, **data: Any) -> None:
+        event_emit(workspace_id=snapshot.workspace_id, type=type, data={**common, **data})
+
+    if snapshot.score != old_score:
+        emit("score.changed", score=snapshot.score, previous_score=old_score, band=snapshot.band)
+    if snapshot.band != old_band:
+        emit("band.changed", band=snapshot.band or None, previous_band=old_band or None)
+    for code in snapshot.flags:
+        if code not in old_flags:
+            emit("flag.raised", flag=code, label=engine.FLAG_LABELS.get(code, code))
+    for code in sorted(old_flags - set(snapshot.flags)):
+        emit("flag.cleared", flag=code, label=engine.FLAG_LABELS.get(code, code))
 
 
 def project_recalculate(*, project_id: int) -> ScoreSnapshot | None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Mapping
 
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from api import services as api_services
+from api.models import WebhookDelivery, WebhookSubscription
 from plans.models import Action, ActionLibraryEntry
 from readiness import services
 from readiness.models import (
@@ -211,6 +214,13 @@ def library_entry_id(workspace: Workspace) -> int:
     return ActionLibraryEntry.objects.filter(workspace=workspace).order_by("pk").first().pk
 
 
+def webhook_subscription(workspace: Workspace) -> WebhookSubscription:
+    """Return a subscription of `workspace` (saved directly: its URL is never called)."""
+    return WebhookSubscription.objects.create(
+        workspace=workspace, url="https://hooks.example.com/adoptready", events=["score.changed"]
+    )
+
+
 # How to make an object of another workspace for each id a URL can take. The isolation test
 # walks the URL configuration and fails for a URL whose id has no entry here, so a new kind of
 # id must be added once; every new URL that takes a known id is covered without any edit.
@@ -234,4 +244,23 @@ FOREIGN_ID_FACTORIES = {
         )[0].pk
     ),
     "entry_id": library_entry_id,
+    "token_id": lambda workspace: (
+        api_services.api_token_create(workspace=workspace, created_by=None, name="t").token.pk
+    ),
+    "subscription_id": lambda workspace: webhook_subscription(workspace).pk,
+    "delivery_id": lambda workspace: (
+        WebhookDelivery.objects.create(
+            workspace=workspace,
+            subscription=webhook_subscription(workspace),
+            event_id=uuid.uuid4(),
+            event_type="score.changed",
+            payload={},
+        ).pk
+    ),
+    "response_id": lambda workspace: (
+        submitted_response(
+            assessment=AssessmentFactory(project__account__workspace=workspace),
+            values=answers(aw=(4, 4, 4)),
+        ).pk
+    ),
 }

@@ -13,8 +13,9 @@ from django.urls.converters import IntConverter
 from tests.factories import FOREIGN_ID_FACTORIES
 from workspaces.models import Role
 
-# Django's own admin is for platform staff (superusers), not a workspace page.
-NOT_WORKSPACE_SCOPED = {"admin"}
+# Django's own admin is for platform staff (superusers), not a workspace page. The JSON API
+# answers tokens, not sessions: tests/api/test_isolation.py walks its routes the same way.
+NOT_WORKSPACE_SCOPED = {"admin", "api"}
 
 
 @dataclass(frozen=True)

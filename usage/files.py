@@ -22,6 +22,8 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils import timezone
 
+from usage import connectors
+
 COLUMNS: tuple[str, ...] = ("date", "user", "feature", "count", "account")
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "user")
 MAX_SHOWN_ERRORS = 100
@@ -337,10 +339,18 @@ def parse_day(value: str) -> datetime.date | None:
 class FileShape:
     """What the first row of a file says: its kind, header and (for CSV) delimiter."""
 
-    kind: str  # "csv" or "xlsx"
+    kind: str  # "csv", "xlsx" or "jsonl"
     header: list[str]
     delimiter: str = ","
     preview: list[list[str]] = field(default_factory=list)
+    # For "jsonl": which analytics tool's export it is (a key of connectors.CONNECTORS).
+    format: str = ""
+
+    @property
+    def format_label(self) -> str:
+        """Return the detected export format's name ("Mixpanel raw export"), or ""."""
+        connector = connectors.CONNECTORS.get(self.format)
+        return connector.label if connector else ""
 
 
 def file_kind(name: str, head: bytes) -> str:
@@ -354,6 +364,8 @@ def file_kind(name: str, head: bytes) -> str:
         raise FileRefused.single(XLSX_UNREADABLE)
     if lowered.endswith((".csv", ".txt", ".tsv")):
         return "csv"
+    if connectors.looks_like_json_lines(lowered, head):
+        return "jsonl"
     raise FileRefused.single(UNSUPPORTED_TYPE)
 
 
@@ -714,6 +726,8 @@ def read_shape(open_file: Callable[[], IO[bytes]], name: str, preview_rows: int 
     """Return the file's kind, header and delimiter (and first rows), refusing unusable files."""
     with open_file() as raw:
         kind = file_kind(name, raw.read(4))
+    if kind == "jsonl":
+        return _json_lines_shape(open_file, preview_rows)
     with open_file() as raw:
         if kind == "xlsx":
             rows = xlsx_rows(raw)
@@ -749,6 +763,43 @@ def read_shape(open_file: Callable[[], IO[bytes]], name: str, preview_rows: int 
         raise FileRefused.single(TOO_MANY_COLUMNS.format(count=len(names), limit=MAX_COLUMNS))
     header = normalize_header(names)
     return FileShape(kind=kind, header=header, delimiter=delimiter, preview=preview)
+
+
+def _json_lines_shape(open_file: Callable[[], IO[bytes]], preview_rows: int) -> FileShape:
+    """Return the shape of an analytics export: its format and its first events as rows."""
+    try:
+        with open_file() as raw:
+            connector = connectors.first_event(raw)
+        with open_file() as raw:
+            preview = connectors.preview(raw, connector, preview_rows)
+    except connectors.Refused as refused:
+        raise _refused(refused) from None
+    return FileShape(
+        kind="jsonl", header=list(connectors.HEADER), preview=preview, format=connector.name
+    )
+
+
+def _refused(refused: connectors.Refused) -> FileRefused:
+    return FileRefused(
+        [RowError(line, "", message) for line, message in refused.errors], refused.count
+    )
+
+
+def jsonl_blocks(raw: IO[bytes], format: str, width: int) -> Iterator[RowBlock]:
+    """Yield the events of an analytics export as rows of date, user, feature, count."""
+    try:
+        for numbers, dates, users, features in connectors.blocks(
+            raw, connectors.CONNECTORS[format]
+        ):
+            for start in range(0, len(numbers), BLOCK_ROWS):
+                end = start + BLOCK_ROWS
+                counts = ["1"] * len(numbers[start:end])
+                yield RowBlock(
+                    numbers[start:end],
+                    [dates[start:end], users[start:end], features[start:end], counts],
+                )
+    except connectors.Refused as refused:
+        raise _refused(refused) from None
 
 
 def _take(iterator: Iterator[Any], count: int) -> Iterator[Any]:

@@ -53,9 +53,12 @@ COLUMN_HELP = {
 
 class UsageUploadForm(forms.Form):
     file = forms.FileField(
-        label="Usage file (CSV or XLSX)",
-        help_text="Columns: date, user, feature, count. You can map other column names next.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
+        label="Usage file (CSV, XLSX, or an analytics export)",
+        help_text="Columns: date, user, feature, count. You can map other column names next. "
+        "Segment, Mixpanel and Amplitude exports (JSON lines, gzip too) are read as they are.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".csv,.txt,.tsv,.xlsx,.jsonl,.ndjson,.json,.gz"}
+        ),
         error_messages={
             "empty": uf.EMPTY_FILE,
             "required": "Choose a CSV or XLSX file to upload.",

@@ -88,7 +88,11 @@ def _blocks(shape: uf.FileShape, open_file: OpenFile, progress: Progress) -> Ite
     """Yield the file's data rows in blocks (see `usage_files.RowBlock`)."""
     width = len(shape.header)
     with open_file() as raw:
-        if shape.kind == "xlsx":
+        if shape.kind == "jsonl":
+            for block in uf.jsonl_blocks(raw, shape.format, width):
+                progress(raw.tell())
+                yield block
+        elif shape.kind == "xlsx":
             for block in uf.xlsx_blocks(raw, width):
                 # openpyxl reads the sheet from the file as it goes: where the file is read up
                 # to is how far the import is.

@@ -84,6 +84,8 @@ class Preview:
     header: list[str]
     rows: list[list[str]]
     error: str = ""
+    # The analytics export the file was recognized as ("Amplitude export"), if any.
+    format_label: str = ""
 
 
 def usage_import_preview(*, usage_import: UsageImport) -> Preview:
@@ -101,7 +103,11 @@ def usage_import_preview(*, usage_import: UsageImport) -> Preview:
     except uf.FileRefused as refused:
         return Preview(usage_import.header, [], refused.errors[0].message)
     width = len(shape.header)
-    return Preview(shape.header, [(row + [""] * width)[:width] for row in shape.preview])
+    return Preview(
+        shape.header,
+        [(row + [""] * width)[:width] for row in shape.preview],
+        format_label=shape.format_label,
+    )
 
 
 @dataclass(frozen=True)

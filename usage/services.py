@@ -28,6 +28,7 @@ from readiness.services import project_mark_for_recalculation
 from usage import files as uf
 from usage.loading import load
 from usage.models import UsageImport, UsageImportState
+from workspaces.events import event_emit
 from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -419,7 +420,24 @@ def _store_events(usage_import: UsageImport, reporter: _ProgressReporter) -> Usa
     usage_import.full_clean(validate_constraints=False)
     usage_import.save()
     usage_import.projects.set(result.project_ids)
+    _emit_finished(usage_import)
     return usage_import
+
+
+def _emit_finished(usage_import: UsageImport) -> None:
+    """Announce a finished import (done or failed) once its transaction commits."""
+    event_emit(
+        workspace_id=usage_import.workspace_id,
+        type="usage_import.finished",
+        data={
+            "usage_import": usage_import.pk,
+            "project": usage_import.project_id,
+            "file_name": usage_import.file_name,
+            "state": usage_import.state,
+            "imported_rows": usage_import.imported_rows,
+            "error_count": usage_import.error_count,
+        },
+    )
 
 
 @transaction.atomic
@@ -432,6 +450,7 @@ def _finish_failed(usage_import_id: int, errors: list[uf.RowError], count: int) 
     usage_import.finished_at = timezone.now()
     _drop_file(usage_import)
     usage_import.save()
+    _emit_finished(usage_import)
     return usage_import
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -46,6 +47,12 @@ NUL_IN_INPUT = (
 )
 
 
+NUL_IN_INPUT_API = (
+    "A query parameter or form field holds a NUL character (\\0), which no text ever has: "
+    "remove it and send the request again."
+)
+
+
 class RefuseNulCharactersMiddleware:
     """Answer 400 with a clear page to any query or form field holding a NUL character.
 
@@ -59,6 +66,12 @@ class RefuseNulCharactersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _holds_nul(request.GET) or (request.method == "POST" and _holds_nul(request.POST)):
+            if request.path.startswith(settings.API_PATH_PREFIX):
+                # API callers get the API's error shape, not a page.
+                return JsonResponse(
+                    {"code": "nul_in_input", "message": NUL_IN_INPUT_API, "errors": {}},
+                    status=400,
+                )
             return render(request, "400_input.html", {"message": NUL_IN_INPUT}, status=400)
         return self.get_response(request)
 

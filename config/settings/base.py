@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Our apps, bottom layer first: each imports only from the ones above it in this list.
     "workspaces",
     "readiness",
@@ -45,9 +49,12 @@ INSTALLED_APPS = [
     "scoring",
     "plans",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries the request id and every log line names it.
+    "api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,6 +181,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "config.staticfiles.AppDirectoriesFinder",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -271,6 +282,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "plans.tasks.send_action_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    "requeue-webhook-deliveries": {
+        "task": "api.tasks.requeue_webhook_deliveries",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
     "expire-usage-uploads": {"task": "usage.tasks.expire_usage_uploads", "schedule": 60 * 60},
     "fail-stalled-usage-imports": {
         "task": "usage.tasks.fail_stalled_usage_imports",
@@ -313,14 +329,20 @@ WORKSHOP_JOIN_WINDOW = env.int("WORKSHOP_JOIN_WINDOW", default=60 * 60)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    # Survey links carry a secret token: every handler drops it from request paths.
-    "filters": {"redact_survey_tokens": {"()": "readiness.survey.log_filters.RedactSurveyTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "filters": {
+        # Survey links carry a secret token: every handler drops it from request paths.
+        "redact_survey_tokens": {"()": "readiness.survey.log_filters.RedactSurveyTokens"},
+        # The id of the request being served (X-Request-ID), "-" outside one.
+        "request_id": {"()": "api.request_id.RequestIdFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["redact_survey_tokens"],
+            "filters": ["redact_survey_tokens", "request_id"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
@@ -351,3 +373,59 @@ USAGE_UPLOAD_EXPIRY_HOURS = env.int("USAGE_UPLOAD_EXPIRY_HOURS", default=24)
 # by the periodic task. Longer than the task time limit (CELERY_TASK_TIME_LIMIT, 15 minutes),
 # after which a hung worker is killed.
 USAGE_IMPORT_STALL_MINUTES = env.int("USAGE_IMPORT_STALL_MINUTES", default=20)
+
+# --- JSON API ------------------------------------------------------------------------------
+
+# Requests under this path are the JSON API's: errors answer in its JSON shape, never a page.
+API_PATH_PREFIX = "/api/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "NON_FIELD_ERRORS_KEY": "non_field_errors",
+    # Floats such as "NaN" or "Infinity" are refused rather than stored.
+    "STRICT_JSON": True,
+    "COERCE_DECIMAL_TO_STRING": False,
+}
+# Requests per token (DRF's rate syntax: "600/minute", "10000/hour"); 429 with Retry-After past it.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/minute")
+# Webhooks: a receiver must answer within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Deliveries to 127.0.0.1 / ::1 (a receiver on the same machine) are refused unless this is on;
+# private and link-local addresses are refused always.
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=False)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "AdoptReady API",
+    "DESCRIPTION": "Readiness scores, assessments, invitations, responses and usage imports. "
+    "Authenticate with `Authorization: Bearer <token>` (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    # Swagger UI and Redoc come from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "readiness.models.ProjectStatus",
+        "AssessmentStateEnum": "readiness.models.AssessmentState",
+        "RespondentRoleEnum": "readiness.models.RespondentRole",
+    },
+    "COMPONENT_SPLIT_REQUEST": True,
+}

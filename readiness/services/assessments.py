@@ -20,6 +20,7 @@ from readiness.models import (
     Workshop,
 )
 from readiness.services._common import _now, _save
+from workspaces.events import event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,18 @@ def assessment_close(*, assessment: Assessment, now: datetime.datetime | None = 
     now = _now(now)
     # A live workshop of a closed assessment could take no answers: it ends with it.
     Workshop.objects.filter(assessment=locked, ended_at__isnull=True).update(ended_at=now)
-    return _save(locked, {"state": AssessmentState.CLOSED, "closed_at": now})
+    closed = _save(locked, {"state": AssessmentState.CLOSED, "closed_at": now})
+    event_emit(
+        workspace_id=closed.workspace_id,
+        type="assessment.closed",
+        data={
+            "assessment": closed.pk,
+            "project": closed.project_id,
+            "name": closed.name,
+            "closed_at": closed.closed_at.isoformat(),
+        },
+    )
+    return closed
 
 
 @transaction.atomic

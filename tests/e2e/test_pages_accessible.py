@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
+from api import services as api_services
+from api.models import WebhookDelivery
 from plans import services as plan_services
 from readiness import services
 from reports.services import share_link_create
@@ -24,7 +27,9 @@ from tests.factories import (
     WorkspaceFactory,
     answers,
     submitted_response,
+    webhook_subscription,
 )
+from usage import services as usage_services
 from usage.services import usage_import_run_now
 from workspaces.models import Membership, Role
 
@@ -87,6 +92,28 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         workspace=workspace, target="desire", title="Peer stories", suggested_duration_days=14
     )
     _, share_token = share_link_create(project=project, user=admin, label="Dana, sponsor")
+    api_services.api_token_create(workspace=workspace, created_by=admin, name="Gainsight sync")
+    subscription = webhook_subscription(workspace)
+    WebhookDelivery.objects.create(
+        workspace=workspace,
+        subscription=subscription,
+        event_id=uuid.uuid4(),
+        event_type="band.changed",
+        payload={},
+        status="retrying",
+        attempts=2,
+        response_status=503,
+        response_time_ms=120,
+    )
+    export = usage_services.usage_import_create(
+        workspace=workspace,
+        project=project,
+        uploaded_by=admin,
+        file_name="mixpanel.jsonl",
+        source=io.BytesIO(
+            b'{"event":"Report Viewed","properties":{"time":1740820502,"distinct_id":"u1"}}\n'
+        ),
+    )
     client = Client()
     client.force_login(admin)
     cookie = {
@@ -139,6 +166,10 @@ def admin_pages(live_server) -> tuple[dict, list[str]]:
         "/workspace/library/",
         "/workspace/library/new/",
         f"/workspace/library/{library_entry.pk}/",
+        f"/usage/imports/{export.pk}/",
+        "/workspace/api-tokens/",
+        "/workspace/webhooks/",
+        f"/workspace/webhooks/{subscription.pk}/",
     ]
     return cookie, [f"{live_server.url}{path}" for path in paths]
 
