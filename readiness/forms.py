@@ -314,6 +314,12 @@ class InvitationEditForm(forms.Form):
     role = forms.ChoiceField(choices=RespondentRole.choices)
     department = forms.CharField(max_length=200, required=False)
     language = forms.ChoiceField(label="Survey language", choices=SURVEY_LANGUAGES)
+    attributes = forms.CharField(
+        label="Further attributes",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "location: Lyon\nteam: Dispatch"}),
+        help_text="One per line, as “name: value” (the report can cut its figures by them).",
+    )
 
     def __init__(self, *args: Any, invitation: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -324,6 +330,9 @@ class InvitationEditForm(forms.Form):
                 "role": invitation.role,
                 "department": invitation.department,
                 "language": invitation.language,
+                "attributes": "\n".join(
+                    f"{name}: {value}" for name, value in (invitation.attributes or {}).items()
+                ),
             },
         )
         super().__init__(*args, **kwargs)
@@ -334,7 +343,21 @@ class InvitationEditForm(forms.Form):
             "Save",
             Row(Column("name"), Column("email")),
             Row(Column("role"), Column("department"), Column("language")),
+            "attributes",
         )
+
+    def clean_attributes(self) -> dict[str, str]:
+        attributes: dict[str, str] = {}
+        for number, line in enumerate(self.cleaned_data["attributes"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not name.strip() or not value.strip():
+                raise forms.ValidationError(
+                    f"Line {number}: write each attribute as “name: value”, e.g. “location: Lyon”."
+                )
+            attributes[" ".join(name.split()).lower()] = value.strip()
+        return attributes
 
 
 class InvitationListForm(forms.Form):

@@ -207,9 +207,10 @@ def invitation_update(
     role: str,
     department: str = "",
     language: str = "",
+    attributes: Mapping[str, str] | None = None,
 ) -> Invitation:
-    """Correct an invitee's name, e-mail, role, department or language; the link stays the
-    same."""
+    """Correct an invitee's name, e-mail, role, department, language or attributes; the link
+    stays the same. `attributes` None leaves them as they are."""
     invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
     if invitation.withdrawn_at is not None:
         raise ValidationError("This invitation was withdrawn: invite the person again instead.")
@@ -219,16 +220,19 @@ def invitation_update(
         raise ValidationError(f"{email} is already invited to this assessment.")
     if language and language not in SURVEY_LANGUAGE_CODES:
         raise ValidationError(f"“{language}” is not a survey language: use en, de, fr or es.")
-    return _save(
-        invitation,
-        {
-            "name": name.strip(),
-            "email": email,
-            "role": role,
-            "department": department.strip(),
-            "language": language or invitation.language,
-        },
-    )
+    fields = {
+        "name": name.strip(),
+        "email": email,
+        "role": role,
+        "department": department.strip(),
+        "language": language or invitation.language,
+    }
+    if attributes is not None:
+        problems = _attribute_problems(attributes)
+        if problems:
+            raise ValidationError(f"The attributes: {'; '.join(problems)}.")
+        fields["attributes"] = {name: value for name, value in attributes.items() if value}
+    return _save(invitation, fields)
 
 
 @transaction.atomic

@@ -51,6 +51,31 @@ class TestEdit:
         assert (invitation.department, invitation.language) == ("Finance", "fr")
         assert '<html lang="fr">' in client.get(old_link).content.decode()
 
+    def test_the_consultant_corrects_attributes_kept_for_the_reports_cuts(
+        self, consultant_client, assessment
+    ):
+        invitation = invite(assessment, name="Ada", email="ada@customer.example")
+        url = reverse("readiness:invitation_edit", args=[invitation.pk])
+        fields = {"name": "Ada", "email": "ada@customer.example", "role": "end_user"}
+        response = consultant_client.post(
+            url, {**fields, "language": "en", "attributes": "Location: Lyon\nteam:  Dispatch"}
+        )
+        assert response.status_code == 302
+        invitation.refresh_from_db()
+        assert invitation.attributes == {"location": "Lyon", "team": "Dispatch"}
+        assert "location: Lyon" in consultant_client.get(url).content.decode()
+
+        refused = consultant_client.post(
+            url, {**fields, "language": "en", "attributes": "just Lyon"}
+        ).content.decode()
+        assert "Line 1: write each attribute as “name: value”" in refused
+        refused = consultant_client.post(
+            url, {**fields, "language": "en", "attributes": "role: boss"}
+        ).content.decode()
+        assert "needs another name: the report uses it" in refused
+        invitation.refresh_from_db()
+        assert invitation.attributes == {"location": "Lyon", "team": "Dispatch"}
+
     def test_an_address_already_invited_is_refused(self, consultant_client, assessment):
         invite(assessment, email="bo@customer.example")
         invitation = invite(assessment, email="cy@customer.example")
