@@ -18,6 +18,7 @@ from django.utils import timezone
 from plans import effects, selectors
 from plans.library import DEFAULT_ENTRIES
 from plans.models import (
+    GROUP_ALL,
     OPEN_STATUSES,
     WORKED_STATUSES,
     Action,
@@ -176,6 +177,42 @@ def action_create(
     )
     _log(action=action, user=user, note="Added to the change plan.", now=now)
     return action
+
+
+@transaction.atomic
+def action_add_from_prompt(
+    *,
+    project: Project,
+    user: AbstractBaseUser | None,
+    owner: Membership | None,
+    target: str,
+    prompt: str,
+    source_assessment: Assessment,
+) -> tuple[Action, bool]:
+    """Turn a workshop's discussion prompt into an action of the plan, once.
+
+    Return the action and whether it was added: an open action with the same title and target
+    is the one the room already decided on, so a second click adds nothing.
+    """
+    title = " ".join(prompt.split())[:200]
+    open_action = (
+        Action.objects.filter(project=project, target=target, title=title)
+        .filter(status__in=OPEN_STATUSES)
+        .first()
+    )
+    if open_action is not None:
+        return open_action, False
+    action = action_create(
+        project=project,
+        user=user,
+        title=title,
+        description="From the discussion at the kick-off workshop.",
+        target=target,
+        target_group=GROUP_ALL,
+        owner=owner,
+        source_assessment=source_assessment,
+    )
+    return action, True
 
 
 def _latest_scored_assessment(project: Project) -> Assessment | None:

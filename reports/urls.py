@@ -20,6 +20,11 @@ urlpatterns = [
     path("workshops/<int:workshop_id>/", views.workshop_presenter, name="workshop_presenter"),
     path("workshops/<int:workshop_id>/live/", views.workshop_live, name="workshop_live"),
     path(
+        "workshops/<int:workshop_id>/prompts/to-plan/",
+        views.workshop_prompt_to_plan,
+        name="workshop_prompt_to_plan",
+    ),
+    path(
         "projects/<int:project_id>/scores.csv",
         views.project_history_csv,
         name="project_history_csv",

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from plans import selectors as plan_selectors
+from plans import services as plan_services
 from readiness import selectors as readiness_selectors
 from readiness.survey import ratelimit
 from readiness.survey.qr import qr_svg
@@ -224,6 +225,36 @@ def workshop_presenter(request: HttpRequest, workshop_id: int) -> HttpResponse:
         }
     )
     return render(request, "reports/workshop_presenter.html", context)
+
+
+@workspace_view(Action.MANAGE_PLANS)
+@require_POST
+def workshop_prompt_to_plan(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """Add one of the presenter's discussion prompts to the project's change plan."""
+    workshop = readiness_selectors.workshop_get(
+        workspace=request.workspace, workshop_id=workshop_id
+    )
+    target = request.POST.get("target", "")
+    texts = readiness_selectors.workshop_prompts(workspace=request.workspace).get(target, [])
+    position = request.POST.get("prompt", "")
+    if not position.isdigit() or int(position) >= len(texts):
+        messages.error(request, "That prompt is no longer shown: choose one on the screen.")
+        return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
+    project = workshop.assessment.project
+    prompt = texts[int(position)].replace("{product}", project.product_name)
+    action, added = plan_services.action_add_from_prompt(
+        project=project,
+        user=request.user,
+        owner=request.membership,
+        target=target,
+        prompt=prompt,
+        source_assessment=workshop.assessment,
+    )
+    if added:
+        messages.success(request, f"“{action.title}” is in the change plan, owned by you.")
+    else:
+        messages.info(request, f"“{action.title}” is already in the change plan.")
+    return redirect("reports:workshop_presenter", workshop_id=workshop.pk)
 
 
 @workspace_view(Action.RUN_ASSESSMENTS)

@@ -164,3 +164,41 @@ def test_an_update_takes_the_same_queries_at_5_and_200_participants(consultant_c
     # Session, user and membership; then the workshop, its counts, the scoring model, the
     # answers and the prompts.
     assert len(small) == 8, [q["sql"] for q in small.captured_queries]
+
+
+class TestPromptToPlan:
+    def test_a_prompt_becomes_an_owned_action_of_the_plan_once(self, consultant_client, workshop):
+        from plans.models import Action
+
+        for _ in range(3):
+            participant_submits(workshop)
+        html = live(consultant_client, workshop)
+        assert "Add to plan" in html
+        url = reverse("reports:workshop_prompt_to_plan", args=[workshop.pk])
+        page = consultant_client.post(url, {"target": "awareness", "prompt": "0"}, follow=True)
+        action = Action.objects.get(project=workshop.assessment.project)
+        assert (action.target, action.target_group) == ("awareness", "all")
+        assert action.source_assessment_id == workshop.assessment_id
+        assert action.owner.user == consultant_client.user
+        assert "{product}" not in action.title
+        assert f"“{action.title}” is in the change plan" in page.content.decode()
+        again = consultant_client.post(url, {"target": "awareness", "prompt": "0"}, follow=True)
+        assert "is already in the change plan" in again.content.decode()
+        assert Action.objects.filter(project=workshop.assessment.project).count() == 1
+
+    def test_an_unknown_prompt_adds_nothing_and_says_why(self, consultant_client, workshop):
+        from plans.models import Action
+
+        url = reverse("reports:workshop_prompt_to_plan", args=[workshop.pk])
+        for data in ({"target": "awareness", "prompt": "99"}, {"target": "x", "prompt": "0"}):
+            page = consultant_client.post(url, data, follow=True).content.decode()
+            assert "That prompt is no longer shown" in page
+        assert not Action.objects.exists()
+
+    def test_a_viewer_sees_no_button_and_cannot_add(self, viewer_client, workshop):
+        for _ in range(3):
+            participant_submits(workshop)
+        presenter = reverse("reports:workshop_presenter", args=[workshop.pk])
+        assert viewer_client.get(presenter).status_code == 403
+        url = reverse("reports:workshop_prompt_to_plan", args=[workshop.pk])
+        assert viewer_client.post(url, {"target": "awareness", "prompt": "0"}).status_code == 403
