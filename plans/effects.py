@@ -3,27 +3,32 @@
 For each action carried out between an earlier round (the one whose results led to it) and a
 later one, the figure it targeted is taken for its target group in both rounds: before, after
 and change, or why there is none ("not measured yet", "group too small"). Groups under the
-minimum group size are never measured, like everywhere else (the engine's own rule).
-Selectors turn rows into `Round`s; `plans.services` stores each `Effect` with its snapshot.
+minimum group size are never measured, like everywhere else: each round's figures are judged
+with `scoring.suppression.disclose()` over all its splits (role, department, attributes) as the
+report judges them, so a department the report hides to protect a smaller one (secondary
+suppression) is not measured here either. Selectors turn rows into `Round`s; `plans.services` stores each `Effect` with its snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from scoring import engine
+from scoring import engine, suppression
 
 DEPARTMENT_PREFIX = "department:"
 
 NOT_MEASURED = "not measured yet"
 TOO_SMALL = "group too small"
+# A group large enough alone whose figures, with the report's, would reveal a smaller one.
+PROTECTED = "hidden to protect a smaller group"
 
 MEASURED, STATE_TOO_SMALL, STATE_NOT_MEASURED = "measured", "too_small", "not_measured"
 BETTER, WORSE, UNCHANGED = "better", "worse", "unchanged"
 
-# Bump when the shape of `Effect.as_dict()` changes, so readers can tell old stored effects.
-EFFECT_SCHEMA = 1
+# Bump when the shape or the rules of `Effect.as_dict()` change, so readers can tell old
+# stored effects. 2: groups judged with secondary suppression over every split of the round.
+EFFECT_SCHEMA = 2
 
 
 @dataclass(frozen=True)
@@ -101,13 +106,40 @@ def group_members(members: Sequence[Member], target_group: str) -> tuple[engine.
     return tuple(m.respondent for m in members if m.department == department)
 
 
+def _segment_ref(group: str) -> suppression.SegmentRef:
+    """Return where the report's disclosure holds a target group: all, a role, a department."""
+    if group in (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS):
+        return (engine.ROLE_SPLIT, group)
+    if group.startswith(DEPARTMENT_PREFIX):
+        return (engine.DEPARTMENT_SPLIT, group.removeprefix(DEPARTMENT_PREFIX))
+    return suppression.ALL_REF
+
+
+def _disclosure(round_: Round, model: engine.ModelParameters) -> suppression.Disclosure:
+    """Return what the report of `round_` may show: every split judged together."""
+    respondents = [
+        replace(
+            m.respondent, segments={**m.respondent.segments, engine.DEPARTMENT_SPLIT: m.department}
+        )
+        if m.department
+        else m.respondent
+        for m in round_.members
+    ]
+    return suppression.disclose(engine.population(respondents, model.min_group_size))
+
+
 def _figures(
     round_: Round | None, group: str, model: engine.ModelParameters
 ) -> engine.GroupFigures | None:
     if round_ is None:
         return None
-    # A department is any group but "all": it needs the minimum group size like the others.
-    return engine.group_figures(group, group_members(round_.members, group), model)
+    return engine.group_figures(
+        group,
+        group_members(round_.members, group),
+        model,
+        _disclosure(round_, model),
+        _segment_ref(group),
+    )
 
 
 def _verdict(change: float, digits: int, higher_is_better: bool) -> str:
@@ -140,7 +172,8 @@ def _group_note(before: engine.GroupFigures | None, after: engine.GroupFigures |
     if after is None:
         return NOT_MEASURED
     if before is None or before.suppressed or after.suppressed:
-        return TOO_SMALL
+        reasons = {f.hidden_reason for f in (before, after) if f is not None and f.suppressed}
+        return PROTECTED if reasons == {suppression.DERIVABLE} else TOO_SMALL
     return ""
 
 
@@ -247,6 +280,6 @@ def effect_of(
 def _state(measures: Sequence[Measure]) -> str:
     if any(not measure.note for measure in measures):
         return MEASURED
-    if any(measure.note == TOO_SMALL for measure in measures):
+    if any(measure.note in (TOO_SMALL, PROTECTED) for measure in measures):
         return STATE_TOO_SMALL
     return STATE_NOT_MEASURED

@@ -38,7 +38,7 @@ from readiness.models import (
     ResponseStatus,
     TemplateItem,
 )
-from scoring import engine
+from scoring import engine, evidence
 from scoring.models import ScoreSnapshot
 from workspaces.models import Membership, Workspace
 from workspaces.selectors import get_in_workspace
@@ -445,8 +445,9 @@ def open_action_counts(*, workspace: Workspace, today: datetime.date) -> dict[in
 def round_members(assessment_ids: Iterable[int]) -> dict[int, list[effects.Member]]:
     """Return each assessment's submitted respondents with their departments, in 3 queries.
 
-    The same reading of answers as the score's (`scoring.selectors`), plus the department of
-    each invitation, which the effect of an action aimed at a department needs.
+    The same reading of answers and segments as the score's (`scoring.evidence`), so that each
+    round's figures are disclosed over the same splits as its report; the department is also
+    kept apart, for the effect of an action aimed at a department.
     """
     assessment_ids = list(assessment_ids)
     items = {
@@ -461,7 +462,13 @@ def round_members(assessment_ids: Iterable[int]) -> dict[int, list[effects.Membe
     responses = (
         Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
         .order_by("pk")
-        .values_list("pk", "assessment_id", "invitation__role", "invitation__department")
+        .values_list(
+            "pk",
+            "assessment_id",
+            "invitation__role",
+            "invitation__department",
+            "invitation__attributes",
+        )
     )
     answers = (
         Answer.objects.filter(
@@ -482,13 +489,17 @@ def round_members(assessment_ids: Iterable[int]) -> dict[int, list[effects.Membe
         elif kind == ItemKind.LIKERT and dimension in LIKERT_DIMENSIONS and 1 <= value <= 5:
             likert[response_id][dimension].append(value)
     members: dict[int, list[effects.Member]] = defaultdict(list)
-    for response_id, assessment_id, role, department in responses:
+    for response_id, assessment_id, role, department, attributes in responses:
+        segments = evidence.respondent_segments(department, attributes)
         respondent = engine.Respondent(
             role=role,
             likert={d: tuple(sorted(v)) for d, v in sorted(likert[response_id].items())},
             nps=nps[response_id][0] if nps[response_id] else None,
+            segments=segments,
         )
-        members[assessment_id].append(effects.Member(respondent, department or ""))
+        members[assessment_id].append(
+            effects.Member(respondent, segments.get(engine.DEPARTMENT_SPLIT, ""))
+        )
     return members
 
 

@@ -398,6 +398,8 @@ def nps_counts(answers: Sequence[int]) -> dict[str, int]:
 
 
 ROLE_SPLIT = "role"
+# The split of respondents by the department of their invitation (scoring.evidence fills it).
+DEPARTMENT_SPLIT = "department"
 NPS_MEASURE = "nps"
 LIKERT_MEASURES: tuple[str, ...] = (*ADKAR, "leadership")
 

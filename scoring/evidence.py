@@ -82,7 +82,7 @@ def _current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
 # --- Engine inputs ------------------------------------------------------------------------
 
 
-DEPARTMENT_SPLIT = "department"
+DEPARTMENT_SPLIT = engine.DEPARTMENT_SPLIT
 # Attribute splits are named apart from department and role, whatever the list called them.
 ATTRIBUTE_SPLIT_PREFIX = "attribute:"
 
@@ -179,7 +179,7 @@ def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
     rows = {}
     for response_id, assessment_id, role, department, attributes, submitted_at in responses:
         first[assessment_id].append((submitted_at, response_id))
-        rows[response_id] = (assessment_id, role, _segments(department, attributes))
+        rows[response_id] = (assessment_id, role, respondent_segments(department, attributes))
     kept = {
         response_id
         for assessment_id, moments in first.items()
@@ -218,7 +218,7 @@ def _submission_order(moment: tuple[datetime.datetime | None, int]) -> tuple[boo
     return (submitted_at is None, submitted_at or 0, response_id)
 
 
-def _segments(department: str, attributes: dict | None) -> dict[str, str]:
+def respondent_segments(department: str, attributes: dict | None) -> dict[str, str]:
     """Return the respondent's splits besides role: department, then the list's attributes."""
     segments = {
         f"{ATTRIBUTE_SPLIT_PREFIX}{name}": str(value).strip()

@@ -6,6 +6,7 @@ import pytest
 
 from plans.effects import (
     NOT_MEASURED,
+    PROTECTED,
     TOO_SMALL,
     Member,
     PlannedAction,
@@ -88,6 +89,26 @@ class TestDimension:
         before, after, change, *_ = measures(effect)["mean"]
         assert (before, after) == pytest.approx((22 / 9, (11 / 3 + 3.0) / 2))
 
+    def test_a_department_that_would_reveal_a_smaller_one_is_not_measured(self) -> None:
+        # Sales (2) is too small; with "all" and the Board shown on the report, Finance's
+        # figures would give Sales' by subtraction, so the report hides Finance too.
+        board = tuple(person("sponsor", (5, 5, 5), dept="Board", other=5) for _ in range(4))
+        later = Round(
+            "Pre go-live",
+            (*board, *AFTER.members[3:5], person("end_user", (3, 3, 4), dept="Finance"),
+             *AFTER.members[5:]),
+        )  # fmt: skip
+        assert len(group_members(later.members, "department:Finance")) == 3
+        effect = effect_of(
+            PlannedAction(1, "knowledge", "department:Finance"), BEFORE, later, MODEL
+        )
+        assert {m.note for m in effect.measures} == {PROTECTED}
+        assert all(m.before is None and m.after is None for m in effect.measures)
+        assert effect.state == "too_small"
+        # The Board, large enough and revealing nobody, is measured.
+        shown = effect_of(PlannedAction(1, "knowledge", "department:Board"), later, later, MODEL)
+        assert shown.state == "measured"
+
     def test_without_a_later_round_nothing_is_measured_yet(self) -> None:
         effect = effect_of(PlannedAction(1, "knowledge", "end_users"), BEFORE, None, MODEL)
         assert {m.note for m in effect.measures} == {NOT_MEASURED}
@@ -144,7 +165,7 @@ class TestFlags:
     def test_the_stored_form_keeps_every_figure(self) -> None:
         effect = effect_of(PlannedAction(2, "forced_adoption", "end_users"), BEFORE, AFTER, MODEL)
         data = effect.as_dict()
-        assert data["schema"] == 1 and data["state"] == "measured"
+        assert data["schema"] == 2 and data["state"] == "measured"
         assert [m["code"] for m in data["measures"]] == ["sentiment_index", "usage_index"]
         assert data["measures"][1]["change"] == 8.0
 
