@@ -12,6 +12,7 @@ from drf_spectacular.views import (
 
 from api import (
     accounts,
+    actions,
     assessments,
     invitations,
     portfolio,
@@ -80,6 +81,8 @@ urlpatterns = [
     path(
         "responses/<int:response_id>/", responses.ResponseDetail.as_view(), name="response_detail"
     ),
+    path("actions/", actions.ActionList.as_view(), name="action_list"),
+    path("actions/<int:action_id>/", actions.ActionDetail.as_view(), name="action_detail"),
     path("portfolio/", portfolio.Portfolio.as_view(), name="portfolio"),
     path(
         "projects/<int:project_id>/usage-imports/",

@@ -139,6 +139,9 @@ class Action(WorkspaceOwned):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the `action.overdue` event went out for the current due date; a new due date clears
+    # it, so the action is announced again only if it becomes overdue again.
+    overdue_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -200,6 +200,11 @@ def _actions() -> QuerySet[Action]:
     return Action.objects.select_related("owner__user", "source_assessment", "project__account")
 
 
+def with_latest_effect(actions: QuerySet[Action]) -> QuerySet[Action]:
+    """Return `actions` with their owner, project and latest measured effect, in 2 queries."""
+    return actions.select_related("owner__user", "project").prefetch_related(_latest_effects())
+
+
 def plan_for_project(*, project: Project) -> list[Action]:
     """Return a project's actions, open ones first, each with its latest measured effect."""
     actions = list(

@@ -35,6 +35,7 @@ from plans.models import (
 from readiness.models import Assessment, Project
 from readiness.services import assessment_create, default_template_ensure, invitation_create
 from scoring.models import ScoreSnapshot, ScoringModel
+from workspaces.events import event_emit
 from workspaces.models import Membership, Workspace
 
 # Fields of an action a page may set; everything else is set by the services themselves.
@@ -317,6 +318,9 @@ def action_update(*, action: Action, user: AbstractBaseUser | None, **fields: An
         notes.append(f"Due date set to {due:%Y-%m-%d}." if due else "Due date removed.")
     if "target_group" in fields and fields["target_group"] != action.target_group:
         notes.append(f"Target group set to {target_group_label(fields['target_group'])}.")
+    if "due_on" in fields and fields["due_on"] != action.due_on:
+        # A new due date: the action is announced again if it becomes overdue again.
+        action.overdue_announced_at = None
     _save(action, fields)
     if notes:
         _log(action=action, user=user, note=" ".join(notes))
@@ -459,6 +463,59 @@ def action_digests_send(*, today: datetime.date | None = None, connection: Any =
     )
     DigestPreference.objects.filter(membership_id__in=by_owner).update(last_digest_on=today)
     return len(messages)
+
+
+# --- Overdue actions ----------------------------------------------------------------------
+
+ACTION_OVERDUE = "action.overdue"
+
+
+def action_overdue_data(*, action: Action, today: datetime.date) -> dict[str, Any]:
+    """Return the data of an `action.overdue` event: what a receiver needs to chase it."""
+    owner = action.owner
+    return {
+        "action": action.pk,
+        "project": action.project_id,
+        "account": action.project.account_id,
+        "title": action.title,
+        "target": action.target,
+        "target_group": action.target_group,
+        "status": action.status,
+        "owner": owner.user_id if owner else None,
+        "owner_name": _owner_name(owner) if owner else None,
+        "due_on": action.due_on.isoformat() if action.due_on else None,
+        "days_overdue": (today - action.due_on).days if action.due_on else None,
+        "url": settings.SITE_URL.rstrip("/") + reverse("plans:action_detail", args=[action.pk]),
+    }
+
+
+@transaction.atomic
+def action_overdue_announce(
+    *, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> int:
+    """Emit `action.overdue` once for each open action whose due date has passed.
+
+    An action is announced once per due date: changing the due date lets it be announced again
+    when the new one passes; reopening it, or running again, announces nothing. Locked rows
+    make two concurrent runs announce each action once. Return how many were announced.
+    """
+    today = today or timezone.localdate()
+    now = now or timezone.now()
+    overdue = list(
+        Action.objects.select_for_update(of=("self",))
+        .filter(status__in=OPEN_STATUSES, due_on__lt=today, overdue_announced_at__isnull=True)
+        .select_related("owner__user", "project")
+        .order_by("pk")
+    )
+    for action in overdue:
+        # Heard by the api app's webhooks after this transaction commits (workspaces.events).
+        event_emit(
+            workspace_id=action.workspace_id,
+            type=ACTION_OVERDUE,
+            data=action_overdue_data(action=action, today=today),
+        )
+    Action.objects.filter(pk__in=[action.pk for action in overdue]).update(overdue_announced_at=now)
+    return len(overdue)
 
 
 # --- Preferences --------------------------------------------------------------------------

@@ -145,12 +145,13 @@ def submitted_response(
     values: Mapping[str, int | None],
     status: str = ResponseStatus.SUBMITTED,
     concern: str = "",
+    department: str = "",
 ) -> Response:
     """Invite one respondent to `assessment` and store their response with `values` by code.
 
     `concern` is the free-text answer to the CON item, when given.
     """
-    invitation = InvitationFactory(assessment=assessment, role=role)
+    invitation = InvitationFactory(assessment=assessment, role=role, department=department)
     response = Response.objects.create(
         workspace_id=assessment.workspace_id,
         invitation=invitation,

@@ -282,6 +282,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "plans.tasks.send_action_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Each action whose due date passed is announced once (the `action.overdue` webhook).
+    "plans-announce-overdue-actions": {
+        "task": "plans.tasks.announce_overdue_actions",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
     "requeue-webhook-deliveries": {
         "task": "api.tasks.requeue_webhook_deliveries",
         "schedule": 5 * 60,

@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api import services
 from tests.factories import (
+    ActionFactory,
     AssessmentFactory,
     MembershipFactory,
     UserFactory,
@@ -64,6 +65,7 @@ def write_token(db: None) -> str:
     MembershipFactory(user=creator, workspace=workspace, role=Role.ADMIN)
     assessment = AssessmentFactory(project__account__workspace=workspace)
     submitted_response(assessment=assessment, values=answers(aw=(4, 4, 4), nps=9))
+    ActionFactory(project=assessment.project, source_assessment=assessment)
     return services.api_token_create(
         workspace=workspace, created_by=creator, name="fuzz", scope="write"
     ).secret

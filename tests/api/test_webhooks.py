@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 from unittest import mock
 
@@ -12,14 +13,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from api import webhooks
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from api.tasks import deliver_webhook
+from plans import services as plan_services
+from plans import tasks as plan_tasks
 from readiness import services as readiness_services
 from scoring.services import project_recalculate
 from tests.api.receiver import Receiver, verify
-from tests.factories import AssessmentFactory, MembershipFactory, ProjectFactory, UserFactory
+from tests.factories import (
+    ActionFactory,
+    AssessmentFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+)
 from tests.worked_example import add_worked_example
 from workspaces.events import event_emit
 from workspaces.models import Role
@@ -225,3 +235,64 @@ class TestPages:
     def test_only_admins_manage_webhooks(self, client_for, workspace, role):
         client = client_for(workspace, role)
         assert client.get(reverse("api_pages:webhook_list")).status_code == 403
+
+
+class TestActionOverdue:
+    def _overdue_action(self, workspace):
+        owner = MembershipFactory(
+            workspace=workspace,
+            role=Role.CSM,
+            user=UserFactory(first_name="Chloe", last_name="Success"),
+        )
+        return ActionFactory(
+            project__account__workspace=workspace,
+            owner=owner,
+            title="Recognition programme",
+            due_on=timezone.localdate() - datetime.timedelta(days=2),
+        )
+
+    def _announce(self, **kwargs: object) -> int:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return plan_services.action_overdue_announce(**kwargs)
+
+    def test_an_overdue_action_is_announced_once(self, workspace, receiver):
+        subscription = subscribe(workspace, receiver.url, ["action.overdue"])
+        action = self._overdue_action(workspace)
+        ActionFactory(project=action.project, due_on=timezone.localdate())  # due today
+        ActionFactory(project=action.project, due_on=action.due_on, status="done")
+        assert self._announce() == 1
+        assert self._announce() == 0
+        [request] = receiver.requests
+        assert verify(subscription.secret, request["headers"]["AdoptReady-Signature"],
+                      request["body"])  # fmt: skip
+        body = json.loads(request["body"])
+        assert body["type"] == "action.overdue"
+        data = body["data"]
+        assert data["action"] == action.pk and data["project"] == action.project_id
+        assert data["title"] == "Recognition programme"
+        assert (data["owner"], data["owner_name"]) == (action.owner.user_id, "Chloe Success")
+        assert data["due_on"] == action.due_on.isoformat() and data["days_overdue"] == 2
+        assert data["url"].endswith(reverse("plans:action_detail", args=[action.pk]))
+
+    def test_a_new_due_date_is_announced_again_once_it_passes(self, workspace, receiver):
+        subscribe(workspace, receiver.url, ["action.overdue"])
+        action = self._overdue_action(workspace)
+        self._announce()
+        # Reopening changes nothing; a new due date does, once it has passed.
+        plan_services.action_status_change(action=action, user=None, status="in_progress")
+        assert self._announce() == 0
+        new_due = timezone.localdate() + datetime.timedelta(days=3)
+        plan_services.action_update(action=action, user=None, due_on=new_due)
+        assert self._announce() == 0
+        assert self._announce(today=new_due + datetime.timedelta(days=1)) == 1
+        dues = [json.loads(r["body"])["data"]["due_on"] for r in receiver.requests]
+        assert dues == [action.due_on.isoformat(), new_due.isoformat()]
+
+    def test_the_scheduled_task_announces_into_the_actions_workspace_only(
+        self, workspace, other_workspace, receiver
+    ):
+        subscribe(other_workspace, receiver.url, ["action.overdue"])
+        self._overdue_action(workspace)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert plan_tasks.announce_overdue_actions() == 1
+        assert receiver.requests == []
