@@ -20,3 +20,9 @@ class ApiConfig(AppConfig):
 
         # The services below emit their events through workspaces.events; webhooks listen.
         on_event(webhook_event_record)
+
+        from api.demo import demo_api_seed
+        from reports.hooks import on_demo_seed
+
+        # seed_demo (reports) cannot import the api app: the demo's token and webhook come here.
+        on_demo_seed(demo_api_seed)

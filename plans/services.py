@@ -491,18 +491,23 @@ def action_overdue_data(*, action: Action, today: datetime.date) -> dict[str, An
 
 @transaction.atomic
 def action_overdue_announce(
-    *, today: datetime.date | None = None, now: datetime.datetime | None = None
+    *,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    workspace: Workspace | None = None,
 ) -> int:
     """Emit `action.overdue` once for each open action whose due date has passed.
 
     An action is announced once per due date: changing the due date lets it be announced again
     when the new one passes; reopening it, or running again, announces nothing. Locked rows
-    make two concurrent runs announce each action once. Return how many were announced.
+    make two concurrent runs announce each action once. Every workspace's actions, or those of
+    `workspace`. Return how many were announced.
     """
     today = today or timezone.localdate()
     now = now or timezone.now()
+    actions = Action.objects.all() if workspace is None else Action.objects.for_workspace(workspace)
     overdue = list(
-        Action.objects.select_for_update(of=("self",))
+        actions.select_for_update(of=("self",))
         .filter(status__in=OPEN_STATUSES, due_on__lt=today, overdue_announced_at__isnull=True)
         .select_related("owner__user", "project")
         .order_by("pk")

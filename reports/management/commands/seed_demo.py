@@ -26,6 +26,7 @@ from readiness.models import (
     ProjectStatus,
     SurveyTemplate,
 )
+from reports.hooks import demo_seed
 from reports.services import share_link_create
 from scoring.services import project_history_backfill
 from usage.generator import UsageProfile, csv_bytes
@@ -134,12 +135,16 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         with transaction.atomic():
             created = seed()
+            # The API's part (a token, a webhook with its log), added by the api app's hook.
+            api_lines = demo_seed(Workspace.objects.get(slug=DEMO_WORKSPACE))
         self.stdout.write(
             self.style.SUCCESS("Demo data created.") if created else "Demo data already present."
         )
         self.stdout.write("Demo logins (username / password):")
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<11} / {user.password:<16} role: {user.role}")
+        for line in api_lines:
+            self.stdout.write(line)
 
 
 def seed() -> bool:
@@ -155,6 +160,8 @@ def seed() -> bool:
     created |= _seed_plan(workspace=workspace)
     # Last, once responses and usage exist: the score history (unchanged inputs store nothing).
     _seed_scores(workspace=workspace)
+    # The overdue action is announced (action.overdue) now, as the hourly sweep would have.
+    plan_services.action_overdue_announce(workspace=workspace)
     return created
 
 
