@@ -153,10 +153,10 @@ class ActionSerializer(serializers.ModelSerializer):
         """Return the latest effect as the pages show it (figures disclosed when measured)."""
         latest = getattr(action, "latest_effects", None)
         if latest is None:
-            latest = list(selectors.action_effect_history(action=action)[:1])
+            latest = selectors.action_effect_history(action=action)[:1]
         if not latest:
             return None
-        effect = latest[0]
+        effect = selectors.shown_effect(latest[0])
         result = effect.result or {}
         return {
             "measured_at": effect.created_at,

@@ -16,6 +16,12 @@ from api.permissions import request_workspace
 class WorkspacePrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A related id that must belong to the token's workspace (a foreign one reads as missing)."""
 
+    default_error_messages = {
+        "does_not_exist": "No such id in this workspace ({pk_value}): use the id of one of its "
+        "objects, as the list of that resource gives it.",
+        "incorrect_type": "Send the id as a whole number, not {data_type}.",
+    }
+
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         return queryset.filter(workspace=request_workspace(self.context["request"]))
@@ -23,6 +29,12 @@ class WorkspacePrimaryKeyField(serializers.PrimaryKeyRelatedField):
 
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A user id that must be a member of the token's workspace."""
+
+    default_error_messages = {
+        "does_not_exist": "User {pk_value} is not a member of this workspace: choose a member's "
+        "user id.",
+        "incorrect_type": "Send the user id as a whole number, not {data_type}.",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(queryset=get_user_model().objects.all(), **kwargs)

@@ -11,8 +11,9 @@ suppression) is not measured here either. Selectors turn rows into `Round`s; `pl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from scoring import engine, suppression
 
@@ -283,3 +284,54 @@ def _state(measures: Sequence[Measure]) -> str:
     if any(measure.note in (TOO_SMALL, PROTECTED) for measure in measures):
         return STATE_TOO_SMALL
     return STATE_NOT_MEASURED
+
+
+# --- Effects stored under an earlier rule ----------------------------------------------------
+
+# The groups whose figures each target's measures show (the usage index belongs to no group).
+_FLAG_GROUPS: dict[str, tuple[str, ...]] = {
+    engine.FORCED_ADOPTION: (engine.GROUP_END_USERS,),
+    engine.LEADERSHIP_GAP: (engine.GROUP_LEADERSHIP, engine.GROUP_END_USERS),
+    engine.SAY_DO_GAP: (),
+}
+USAGE_MEASURE = "usage_index"
+
+
+def _hidden_by(breakdown: Mapping[str, Any], group: str) -> str | None:
+    """Return why the snapshot's report hides `group` (None when it shows it)."""
+    if group.startswith(DEPARTMENT_PREFIX):
+        departments = (breakdown.get("segments") or {}).get(engine.DEPARTMENT_SPLIT) or {}
+        entry = departments.get(group.removeprefix(DEPARTMENT_PREFIX))
+    else:
+        entry = engine.shown_groups(breakdown).get(group)
+    if not entry:
+        return suppression.TOO_SMALL  # a group the report does not show at all
+    if entry.get("suppressed"):
+        return entry.get("hidden_reason") or suppression.TOO_SMALL
+    return None
+
+
+def shown_result(result: Mapping[str, Any], breakdown: Mapping[str, Any] | None) -> dict:
+    """Return a stored effect as it may be shown today, judged against its snapshot's report.
+
+    Effects stored before schema 2 judged each group alone. Their figures stay only where the
+    snapshot that measured them shows every group they come from; otherwise they read as
+    "group too small" (or "hidden to protect a smaller group"), as a new measure would.
+    """
+    if result.get("schema", 1) >= 2 or result.get("state") != MEASURED:
+        return dict(result)
+    target, group = result.get("target", ""), result.get("target_group", engine.GROUP_ALL)
+    groups = _FLAG_GROUPS.get(target, (group,))
+    reasons = {reason for g in groups if (reason := _hidden_by(breakdown or {}, g))}
+    if not reasons:
+        return dict(result)
+    note = PROTECTED if reasons == {suppression.DERIVABLE} else TOO_SMALL
+    measures = [
+        measure
+        if measure.get("code") == USAGE_MEASURE
+        else {**measure, "before": None, "after": None, "change": None, "note": note,
+              "verdict": ""}
+        for measure in result.get("measures") or []
+    ]  # fmt: skip
+    state = MEASURED if any(not m.get("note") for m in measures) else STATE_TOO_SMALL
+    return {**result, "measures": measures, "state": state}

@@ -190,7 +190,7 @@ def _latest_effects() -> Prefetch:
     return Prefetch(
         "effects",
         queryset=ActionEffect.objects.filter(pk=Subquery(newest.values("pk")[:1])).select_related(
-            "before_assessment", "after_assessment"
+            "before_assessment", "after_assessment", "snapshot"
         ),
         to_attr="latest_effects",
     )
@@ -198,6 +198,12 @@ def _latest_effects() -> Prefetch:
 
 def _actions() -> QuerySet[Action]:
     return Action.objects.select_related("owner__user", "source_assessment", "project__account")
+
+
+def shown_effect(effect: ActionEffect) -> ActionEffect:
+    """Return the effect with its result as it may be shown (`effects.shown_result`)."""
+    effect.result = effects.shown_result(effect.result or {}, effect.snapshot.breakdown)
+    return effect
 
 
 def with_latest_effect(actions: QuerySet[Action]) -> QuerySet[Action]:
@@ -216,7 +222,7 @@ def plan_for_project(*, project: Project) -> list[Action]:
     far = datetime.date.max
     actions.sort(key=lambda a: (rank.get(a.status, 3), a.due_on or far, a.pk))
     for action in actions:
-        action.effect = action.latest_effects[0] if action.latest_effects else None
+        action.effect = shown_effect(action.latest_effects[0]) if action.latest_effects else None
     return actions
 
 
@@ -231,11 +237,14 @@ def action_log(*, action: Action) -> QuerySet[ActionUpdate]:
     ).select_related("author")
 
 
-def action_effect_history(*, action: Action) -> QuerySet[ActionEffect]:
-    """Return every effect measured for an action, newest first."""
-    return ActionEffect.objects.filter(
-        workspace_id=action.workspace_id, action=action
-    ).select_related("before_assessment", "after_assessment", "snapshot")
+def action_effect_history(*, action: Action) -> list[ActionEffect]:
+    """Return every effect measured for an action, newest first, as it may be shown."""
+    return [
+        shown_effect(effect)
+        for effect in ActionEffect.objects.filter(
+            workspace_id=action.workspace_id, action=action
+        ).select_related("before_assessment", "after_assessment", "snapshot")
+    ]
 
 
 def project_departments(*, project: Project) -> list[str]:

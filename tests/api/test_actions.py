@@ -151,7 +151,11 @@ class TestWrite:
         response = writer.patch(
             f"/api/v1/actions/{action.pk}/", {"owner": stranger.pk}, format="json"
         )
-        assert response.status_code == 400 and "owner" in response.json()["errors"]
+        assert response.status_code == 400
+        [error] = response.json()["errors"]["owner"]
+        assert error["message"] == (
+            f"User {stranger.pk} is not a member of this workspace: choose a member's user id."
+        )
         assert Action.objects.get(pk=action.pk).owner is None
 
     def test_a_read_token_cannot_write(self, reader, project) -> None:

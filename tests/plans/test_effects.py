@@ -13,6 +13,7 @@ from plans.effects import (
     Round,
     effect_of,
     group_members,
+    shown_result,
 )
 from scoring.engine import ModelParameters, Respondent
 
@@ -175,3 +176,52 @@ def test_group_members_by_role_and_department() -> None:
     assert len(group_members(AFTER.members, "leadership")) == 3
     assert len(group_members(AFTER.members, "end_users")) == 4
     assert len(group_members(AFTER.members, "department:Sales")) == 2
+
+
+class TestEffectsStoredUnderTheEarlierRule:
+    """Effects stored before schema 2 judged each group alone: they are shown only where the
+    snapshot that measured them shows the group, as the report does."""
+
+    def _stored(self, target: str, group: str, model: ModelParameters = MODEL) -> dict:
+        data = effect_of(PlannedAction(1, target, group), BEFORE, AFTER, model).as_dict()
+        return {**data, "schema": 1}
+
+    BREAKDOWN = {
+        "schema": 3,
+        "groups": {
+            "all": {"suppressed": False},
+            "leadership": {"suppressed": False},
+            "end_users": {"suppressed": True, "hidden_reason": "derivable"},
+        },
+        "segments": {
+            "department": {
+                "Finance": {"suppressed": True, "hidden_reason": "derivable"},
+                "Sales": {"suppressed": True, "hidden_reason": "too_small"},
+                "": {"suppressed": False},
+            }
+        },
+    }
+
+    def test_a_department_the_report_hides_loses_its_figures(self) -> None:
+        stored = self._stored("knowledge", "department:Finance", ModelParameters(min_group_size=2))
+        assert stored["state"] == "measured" and stored["measures"][0]["after"] is not None
+        shown = shown_result(stored, self.BREAKDOWN)
+        assert shown["state"] == "too_small"
+        assert {m["note"] for m in shown["measures"]} == {PROTECTED}
+        assert all(m["before"] is None and m["change"] is None for m in shown["measures"])
+
+    def test_the_usage_index_stays_beside_a_hidden_sentiment(self) -> None:
+        shown = shown_result(self._stored("forced_adoption", "end_users"), self.BREAKDOWN)
+        by_code = {m["code"]: m for m in shown["measures"]}
+        assert by_code["sentiment_index"]["after"] is None
+        assert by_code["usage_index"]["after"] == 80.0
+        assert shown["state"] == "measured"
+
+    def test_a_group_the_report_shows_keeps_its_figures(self) -> None:
+        stored = self._stored("awareness", "leadership")
+        assert shown_result(stored, self.BREAKDOWN) == stored
+
+    def test_effects_of_the_current_rule_are_shown_as_stored(self) -> None:
+        current = effect_of(PlannedAction(1, "knowledge", "end_users"), BEFORE, AFTER, MODEL)
+        stored = current.as_dict()
+        assert shown_result(stored, self.BREAKDOWN) == stored
