@@ -8,6 +8,7 @@ submission must leave the database as it was.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 
 import pytest
@@ -221,7 +222,11 @@ def test_an_oversized_cell_in_an_invitation_file_is_named_by_line(admin, assessm
     body = f"name,email,role\nAda,ada@example.com,sponsor\n{HUGE},bo@example.com,sponsor\n"
     url = reverse("readiness:invitation_add_list", args=[assessment.pk])
     page = admin.post(url, {"file": csv_upload(body)}).content.decode()
-    assert "Line 3 cannot be read: a cell is longer than 131,072 characters" in page
+    # csv's own limit is process-wide (a usage import earlier in the process raises it): the
+    # reader refuses the cell either way, as unreadable or as too long, naming the line.
+    assert re.search(
+        r"Line 3 (cannot be read: a cell is|has a cell) longer than 131,072 characters", page
+    )
     assert not Invitation.objects.filter(assessment=assessment).exists()
 
 
