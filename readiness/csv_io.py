@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from workspaces.csv import unneutralize
+from workspaces.csv import unneutralize  # also sets csv's process-wide cell limit
 
 PERSON_COLUMNS = ("name", "email", "role", "department")
 # An invitation list may also say which language each person's survey speaks.
@@ -29,7 +29,7 @@ COLUMN_ALIASES = {
 }
 
 DONT_KNOW = "dont_know"
-# Longest cell read (csv's default limit): no name, e-mail or answer comes near it.
+# Longest cell read: no name, e-mail or answer comes near it (checked here, below csv's own limit).
 MAX_CELL_CHARS = 131_072
 
 

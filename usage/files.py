@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from usage import connectors
+from workspaces.csv import READER_FIELD_LIMIT
 
 COLUMNS: tuple[str, ...] = ("date", "user", "feature", "count", "account")
 REQUIRED_COLUMNS: tuple[str, ...] = ("date", "user")
@@ -513,7 +514,7 @@ class RowBlock:
 BLOCK_ROWS = 20_000
 # No usage row comes near these: a longer line, or quoted cell, is not a table of usage.
 MAX_LINE_CHARS = 1024 * 1024
-MAX_QUOTED_CHARS = 16 * 1024 * 1024
+MAX_QUOTED_CHARS = READER_FIELD_LIMIT  # csv's process-wide limit, set by workspaces.csv
 
 
 def csv_blocks(reader: CheckedReader, delimiter: str, width: int) -> Iterator[RowBlock]:
@@ -632,7 +633,6 @@ def _csv_module_rows(
     Return its data rows, the line each starts on, and the line where the next text starts.
     Raise _QuoteOpenAtEnd when the text ends inside a quoted cell, unless `at_end`.
     """
-    csv.field_size_limit(max(csv.field_size_limit(), MAX_QUOTED_CHARS))
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     lines: list[int] = []

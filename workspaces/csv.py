@@ -17,6 +17,11 @@ from collections.abc import Iterable, Sequence
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FIGURE_DECIMALS = 2
+# csv's cell limit is process-wide, so it is set once, here, to the largest any reader needs
+# (a quoted usage cell, usage.files.MAX_QUOTED_CHARS); each reader checks its own smaller limit
+# itself, so no reader's message depends on which import ran first in the process.
+READER_FIELD_LIMIT = 16 * 1024 * 1024
+csv.field_size_limit(READER_FIELD_LIMIT)
 
 
 def neutralize(value: object) -> str:
