@@ -15,11 +15,13 @@ and are left out. Amplitude's exports may be gzip-compressed; any of these files
 A line that is not a JSON object of its format refuses the file with its line number and the
 reason, and nothing is stored.
 
-Speed: a block of a few megabytes of lines is parsed with one `orjson.loads` per line through
-`map`, and its events are mapped by column (`dict.get` through `map`, each distinct timestamp
-read once), with no Python code per event; a block where any line is blank, not JSON, or not
-plainly an event of its format (a missing key, a number for a name…) is mapped again event by
-event with the rules above, which give the same cells and name each problem.
+Speed: the file is read a block of lines at a time; each line is decoded with msgspec into a
+record of only the keys its format needs (the others are skipped, not built), and the block's
+records are mapped by column, with no Python code per event. A block where any line is blank,
+not JSON, or not plainly an event of its format (a missing key, a number for a name…) is
+mapped event by event instead: each line that the records can read is mapped as they map it,
+any other with the rules above, so that the same lines give the same cells either way and
+each problem is named.
 """
 
 from __future__ import annotations
@@ -184,11 +186,11 @@ class _SegmentRecord(msgspec.Struct, gc=False):
     type: str = "track"
     event: str | None = None
     timestamp: str | None = None
-    originalTimestamp: str | None = None  # noqa: N815 (Segment's key)
-    sentAt: str | None = None  # noqa: N815
-    receivedAt: str | None = None  # noqa: N815
-    userId: str | None = None  # noqa: N815
-    anonymousId: str | None = None  # noqa: N815
+    originalTimestamp: str | None = None  # Segment's own key names, in camel case
+    sentAt: str | None = None
+    receivedAt: str | None = None
+    userId: str | None = None
+    anonymousId: str | None = None
 
 
 # Keys that every event of a format has are required: a line without one is mapped by `cells`,
