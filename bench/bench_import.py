@@ -14,6 +14,9 @@ peak memory of this process. Goal (SPEC §9): ratio <= 2 and peak memory < 300 M
 With `--format jsonl` our import reads the same usage as an analytics export (Segment `track`
 events by default, `--connector` for the others), one event per line, while the baseline
 COPYs the equivalent CSV (one row per event, count 1) in the same run.
+
+Hygiene (bench/common.py): the machine's load is printed first, the tables are vacuumed and
+analyzed before anything is timed, and the baseline and our import run in turn.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 import django  # noqa: E402
 
+from bench.common import alternate, machine_line, vacuum_analyze  # noqa: E402
+
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
@@ -45,9 +50,10 @@ from django.db import connection  # noqa: E402
 
 from config.celery_app import app as celery_app  # noqa: E402
 from readiness import services as readiness_services  # noqa: E402
+from readiness.models import Project  # noqa: E402
 from usage import services  # noqa: E402
 from usage.generator import HEADER, UsageProfile, usage_rows, write_csv  # noqa: E402
-from usage.models import UsageEvent, UsageImportState  # noqa: E402
+from usage.models import UsageEvent, UsageImport, UsageImportState  # noqa: E402
 from workspaces import services as workspace_services  # noqa: E402
 from workspaces.models import Workspace  # noqa: E402
 
@@ -136,6 +142,7 @@ def main() -> None:
         "--connector", choices=sorted(EVENT_WRITERS), default="segment", help="with --format jsonl"
     )
     options = parser.parse_args()
+    print(machine_line())
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database: the benchmark compares with COPY.")
     call_command("migrate", verbosity=0)  # so that it also runs on a fresh database
@@ -178,12 +185,13 @@ def main() -> None:
                 )
                 + f") in {time.perf_counter() - started:.1f} s"
             )
-            copy_times, import_times = [], []
-            for run in range(1, options.runs + 1):
-                # Each run imports into a project of its own (the same file twice into one
-                # project is a duplicate), appending to the events of the runs before it, as
-                # imports do in production.
-                project = readiness_services.project_create(
+            copy_times: list[float] = []
+            import_times: list[float] = []
+            # Each run imports into a project of its own (the same file twice into one
+            # project is a duplicate), appending to the events of the runs before it, as
+            # imports do in production.
+            projects = [
+                readiness_services.project_create(
                     workspace=workspace,
                     account=account,
                     name=f"Bench rollout {run}",
@@ -191,13 +199,22 @@ def main() -> None:
                     licensed_seats=5000,
                     tracked_features=["reports", "dashboards", "alerts", "exports"],
                 )
+                for run in range(1, options.runs + 1)
+            ]
+            vacuum_analyze([model._meta.db_table for model in (UsageEvent, UsageImport, Project)])
+
+            def baseline(run: int) -> None:
                 copy_times.append(baseline_copy(path))
-                seconds, rows = our_import(imported, workspace, project)
+
+            def subject(run: int) -> None:
+                seconds, rows = our_import(imported, workspace, projects[run])
                 import_times.append(seconds)
                 print(
-                    f"run {run}: PostgreSQL COPY {copy_times[-1]:.2f} s, "
+                    f"run {run + 1}: PostgreSQL COPY {copy_times[-1]:.2f} s, "
                     f"our import {seconds:.2f} s ({rows:,} rows)"
                 )
+
+            alternate(options.runs, baseline, subject)
     finally:
         Workspace.objects.filter(pk=workspace.pk).delete()
         # The deleted events were the table's last pages: VACUUM gives them back (it truncates
@@ -220,6 +237,7 @@ def main() -> None:
     print(f"ratio of the medians:              {import_median / copy_median:.2f} (goal <= 2)")
     print(f"ratio to the fastest COPY:         {import_median / copy_fastest:.2f}")
     print(f"peak memory of this process:       {peak_mb:.0f} MB (goal < 300 MB)")
+    print(f"after the runs: {machine_line()}")
 
 
 if __name__ == "__main__":

@@ -511,6 +511,25 @@ class RowBlock:
     columns: list[Sequence[str]]
 
 
+class SameCells(Sequence[str]):
+    """A column of `size` cells that all hold `text` (the count of an export's events): the
+    loader checks it once, not cell by cell."""
+
+    def __init__(self, text: str, size: int) -> None:
+        self.text = text
+        self.size = size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return SameCells(self.text, len(range(*index.indices(self.size))))
+        if not -self.size <= index < self.size:
+            raise IndexError(index)
+        return self.text
+
+
 BLOCK_ROWS = 20_000
 # No usage row comes near these: a longer line, or quoted cell, is not a table of usage.
 MAX_LINE_CHARS = 1024 * 1024
@@ -793,7 +812,7 @@ def jsonl_blocks(raw: IO[bytes], format: str, width: int) -> Iterator[RowBlock]:
         ):
             for start in range(0, len(numbers), BLOCK_ROWS):
                 end = start + BLOCK_ROWS
-                counts = ["1"] * len(numbers[start:end])
+                counts = SameCells("1", len(numbers[start:end]))
                 yield RowBlock(
                     numbers[start:end],
                     [dates[start:end], users[start:end], features[start:end], counts],

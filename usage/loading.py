@@ -126,6 +126,8 @@ class _CheckCache(dict):
 
         Afterwards each distinct value of `column` is either here or in `problems`.
         """
+        if isinstance(column, uf.SameCells):
+            return self.clean_repeated(column.text, len(column))
         try:
             return list(map(self.__getitem__, column))
         except KeyError:

@@ -5,6 +5,7 @@ The sample files in samples/ follow the shape each tool documents for its export
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import io
 import pathlib
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
 from tests.factories import ProjectFactory
+from usage import connectors
 from usage import files as uf
 from usage.models import UsageEvent, UsageImport, UsageImportState
 from usage.selectors import usage_import_preview
@@ -170,3 +172,137 @@ def test_the_import_usage_command_reads_an_export(tmp_path, workspace) -> None:
     call_command("import_usage", "--project", str(project.pk), str(path), stdout=out)
     assert "Imported 4 rows" in out.getvalue()
     assert UsageEvent.objects.filter(project=project).count() == 4
+
+
+class TestHostileLines:
+    """Whatever a line holds, the import names it and stores nothing: never a 500."""
+
+    def refused(self, project, body: bytes, name: str = "export.jsonl") -> list[tuple]:
+        usage_import = run(project, name, body)
+        assert usage_import.state == UsageImportState.FAILED
+        assert not UsageEvent.objects.exists()
+        return [(error["line"], error["message"]) for error in usage_import.errors]
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            b'{"type":"track","event":"Report\\u0000Viewed","userId":"u1",'
+            b'"timestamp":"2025-03-01T10:00:00Z"}',
+            b'{"type":"track","event":"Report Viewed","userId":"u\\u00001",'
+            b'"timestamp":"2025-03-01T10:00:00Z"}',
+        ],
+    )
+    def test_a_nul_character_in_a_cell_is_named(self, workspace, line):
+        project = ProjectFactory(account__workspace=workspace)
+        first = sample("segment_track.jsonl").splitlines()[0]
+        assert self.refused(project, first + b"\n" + line + b"\n") == [
+            (
+                2,
+                "Line 2 is not a Segment track events event: it holds a NUL character (\\u0000), "
+                "which no event name, identifier or time has.",
+            )
+        ]
+
+    def test_a_nul_character_in_a_key_the_import_does_not_read_is_harmless(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        body = (
+            b'{"type":"track","event":"Report Viewed","userId":"u1",'
+            b'"timestamp":"2025-03-01T10:00:00Z","properties":{"note":"a\\u0000b"}}\n'
+        )
+        assert run(project, "segment.jsonl", body).state == UsageImportState.DONE
+
+    def test_invalid_utf8_is_named_even_in_a_key_the_import_does_not_read(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        lines = sample("mixpanel_export.jsonl").splitlines()
+        broken = lines[1].replace(b'"mp_lib":"web"', b'"mp_lib":"w\xffb"')
+        assert self.refused(project, b"\n".join([lines[0], broken, lines[2]])) == [
+            (
+                2,
+                "Line 2 is not a JSON event (not UTF-8 text). Export the events again as JSON "
+                "lines.",
+            )
+        ]
+
+    @pytest.mark.parametrize("number", [b"1e999", b"NaN", b"Infinity", b"-1e400"])
+    def test_a_number_that_is_not_finite_is_named(self, workspace, number):
+        project = ProjectFactory(account__workspace=workspace)
+        lines = sample("mixpanel_export.jsonl").splitlines()
+        odd = b'{"event":"Report Viewed","properties":{"time":' + number + b',"distinct_id":"x"}}'
+        errors = self.refused(project, b"\n".join([lines[0], odd, lines[2]]))
+        assert [line for line, _message in errors] == [2]
+        assert errors[0][1].startswith("Line 2 is not a JSON event (")
+
+    def test_deeply_nested_json_is_named(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        lines = sample("amplitude_export.jsonl").splitlines()
+        nested = b"[" * 5000 + b"]" * 5000
+        deep = lines[1].replace(b'"event_properties":{}', b'"event_properties":' + nested)
+        errors = self.refused(project, b"\n".join([lines[0], deep, lines[2]]))
+        assert [line for line, _message in errors] == [2]
+        assert errors[0][1].startswith("Line 2 is not a JSON event (")
+
+    def test_a_line_longer_than_a_megabyte_is_named(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        lines = sample("segment_track.jsonl").splitlines()
+        huge = lines[0].replace(
+            b'"properties":{', b'"properties":{"x":"' + b"a" * 1_100_000 + b'",'
+        )
+        body = b"\n".join([lines[0]] * 11 + [huge, lines[0]])
+        assert self.refused(project, body) == [
+            (12, "Line 12 is longer than a megabyte, which no analytics event is.")
+        ]
+
+    def test_a_gzip_bomb_is_refused(self, workspace, monkeypatch):
+        monkeypatch.setattr(connectors, "GZIP_RATIO_FROM_BYTES", 1024 * 1024)
+        project = ProjectFactory(account__workspace=workspace)
+        first = sample("segment_track.jsonl").splitlines()[0]
+        body = gzip.compress(first + b"\n" * (4 * 1024 * 1024) + first)
+        with pytest.raises(ValidationError, match="zip bomb"):
+            run(project, "export.jsonl.gz", body)
+        assert not UsageImport.objects.exists()
+
+
+class TestBlocksReadAlike:
+    """A block of ordinary events is read by column; any unusual line makes its block read
+    event by event. Either way the same events are stored."""
+
+    LINES = [
+        b'{"type":"track","event":"Report Viewed","userId":"u-1","timestamp":"2025-03-01T09:00:00Z"}',
+        b'{"type":"identify","userId":"u-1","traits":{"plan":"Pro"}}',
+        b'{"type":"track","event":"Alert Created","userId":null,"anonymousId":"anon-7",'
+        b'"timestamp":"2025-03-02T10:00:00.500+01:00"}',
+        b'{"type":"track","event":"Report Viewed","userId":"U-1","originalTimestamp":"2025-03-03"}',
+        b'{"event":"Dashboard Shared","anonymousId":"anon-8","sentAt":"2025-03-03T23:59:59Z"}',
+    ]
+
+    def stored(self, workspace, body: bytes) -> list[tuple]:
+        project = ProjectFactory(account__workspace=workspace)
+        usage_import = run(project, "segment.jsonl", body)
+        assert usage_import.state == UsageImportState.DONE, usage_import.errors
+        return sorted(
+            UsageEvent.objects.filter(project=project).values_list(
+                "day", "feature", "count", "user_key"
+            )
+        )
+
+    def test_an_unusual_line_does_not_change_the_other_events(self, workspace):
+        ordinary = self.stored(workspace, b"\n".join(self.LINES) + b"\n")
+        # A blank line and a numeric user id are read event by event, with their block.
+        unusual = b'{"type":"track","event":"Exported","userId":42,"timestamp":"2025-03-04"}'
+        mixed = self.stored(workspace, b"\n\n".join([*self.LINES, unusual]) + b"\n")
+        assert mixed == sorted(
+            [*ordinary, (datetime.date(2025, 3, 4), "Exported", 1, uf.user_key("42"))]
+        )
+        assert len(ordinary) == 4
+        assert {key for *_rest, key in ordinary} == {
+            uf.user_key("u-1"),
+            uf.user_key("anon-7"),
+            uf.user_key("anon-8"),
+        }
+
+    @pytest.mark.parametrize("name", ["mixpanel_export.jsonl", "amplitude_export.jsonl"])
+    def test_a_blank_line_changes_nothing(self, workspace, name):
+        lines = sample(name).splitlines()
+        by_column = self.stored(workspace, b"\n".join(lines))
+        by_event = self.stored(workspace, b"\n\n".join(lines))
+        assert by_column == by_event and len(by_column) == len(lines)
