@@ -118,6 +118,11 @@ class Project(WorkspaceOwned):
     change = models.FloatField(null=True, blank=True, editable=False)
     model_changed = models.BooleanField(default=False, editable=False)
     last_usage_on = models.DateField(null=True, blank=True, editable=False)
+    # `latest_flags` again, one column per flag: what a filter by flag reads from its index.
+    flag_forced_adoption = models.BooleanField(default=False, editable=False)
+    flag_leadership_gap = models.BooleanField(default=False, editable=False)
+    flag_say_do_gap = models.BooleanField(default=False, editable=False)
+    flag_low_confidence = models.BooleanField(default=False, editable=False)
 
     # Each sort of the portfolio reads one of these in order, within the workspace: ascending
     # (nulls last) forwards, and descending with nulls last from the `NullsLastIndex`.
@@ -137,6 +142,14 @@ class Project(WorkspaceOwned):
             models.Index(F("workspace"), Lower("name"), name="project_ws_name"),
             models.Index(
                 fields=["workspace", "latest_band", "latest_score"], name="project_ws_band_score"
+            ),
+            *(
+                models.Index(
+                    fields=["workspace", "latest_score"],
+                    condition=Q(**{f"flag_{code}": True}),
+                    name=f"project_ws_flag_{code}"[:30],
+                )
+                for code in ("forced_adoption", "leadership_gap", "say_do_gap", "low_confidence")
             ),
         ]
         constraints = [

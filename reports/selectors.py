@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, TextField
-from django.db.models.functions import Cast, Lower
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from plans import selectors as plan_selectors
@@ -75,7 +75,9 @@ def portfolio_projects(
         .annotate(**plan_selectors.action_count_annotations(today=today))
     )
     if band == NO_SCORE:
-        projects = projects.filter(Q(latest_band__isnull=True) | Q(latest_band=""))
+        # No snapshot, or one with "not enough data": no score either way (a score always has
+        # a band), and the score's index finds them.
+        projects = projects.filter(latest_score__isnull=True)
     elif band in engine.BAND_LABELS:
         projects = projects.filter(latest_band=band)
     if owner == NO_SCORE:
@@ -85,11 +87,7 @@ def portfolio_projects(
     if status in ProjectStatus.values:
         projects = projects.filter(status=status)
     if flag in engine.FLAG_LABELS:
-        # The flag codes are distinct words, so a match on the list's JSON text is exact; JSON
-        # containment (`flags__contains`) is not available on SQLite, the embedded default.
-        projects = projects.annotate(latest_flags_text=Cast("latest_flags", TextField())).filter(
-            latest_flags_text__contains=f'"{flag}"'
-        )
+        projects = projects.filter(**{f"flag_{flag}": True})
     projects = plan_selectors.filter_by_actions(projects, actions, today=today)
     return projects.order_by(*_portfolio_ordering(sort))
 

@@ -460,8 +460,12 @@ def project_standings_refresh(*, project_ids: Sequence[int]) -> None:
     projects = Project.objects.filter(pk__in=list(project_ids)).order_by()
     for layer in _standing_annotations():
         projects = projects.annotate(**layer)
-    rows = list(projects.values_list("pk", *STANDING_FIELDS.values()))
+    updated = []
+    for pk, *values in projects.values_list("pk", *STANDING_FIELDS.values()):
+        project = Project(pk=pk, **dict(zip(STANDING_FIELDS, values, strict=True)))
+        for code in engine.FLAG_LABELS:
+            setattr(project, f"flag_{code}", code in (project.latest_flags or ()))
+        updated.append(project)
     Project.objects.bulk_update(
-        [Project(pk=pk, **dict(zip(STANDING_FIELDS, values, strict=True))) for pk, *values in rows],
-        fields=list(STANDING_FIELDS),
+        updated, fields=[*STANDING_FIELDS, *(f"flag_{code}" for code in engine.FLAG_LABELS)]
     )

@@ -1,4 +1,4 @@
-"""Fill the portfolio's figures stored on each project (readiness 0012) from its snapshots.
+"""Fill the portfolio's figures stored on each project (readiness 0012 and 0013) from its snapshots.
 
 The same reading as `scoring.services.project_standings_refresh`, written against the models
 of this point in history; projects without a snapshot keep their nulls.
@@ -21,6 +21,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 BATCH = 500
+FLAGS = ("forced_adoption", "leadership_gap", "say_do_gap", "low_confidence")
 FIELDS = {
     "latest_score": "standing_score",
     "latest_band": "standing_band",
@@ -92,15 +93,20 @@ def fill(apps, schema_editor):
             )
             .values_list("pk", *FIELDS.values())
         )
+        projects = []
+        for pk, *values in rows:
+            project = Project(pk=pk, **dict(zip(FIELDS, values, strict=True)))
+            for code in FLAGS:
+                setattr(project, f"flag_{code}", code in (project.latest_flags or ()))
+            projects.append(project)
         Project.objects.bulk_update(
-            [Project(pk=pk, **dict(zip(FIELDS, values, strict=True))) for pk, *values in rows],
-            fields=list(FIELDS),
+            projects, fields=[*FIELDS, *(f"flag_{code}" for code in FLAGS)]
         )
 
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("readiness", "0012_project_portfolio_figures"),
+        ("readiness", "0013_project_flag_columns"),
         ("scoring", "0006_usage_models_moved_out"),
     ]
 

@@ -10,14 +10,15 @@ from django.apps import apps
 
 from readiness.models import Project
 from reports import selectors
-from scoring import services
+from scoring import engine, services
 from scoring.models import ScoreSnapshot
 from tests.factories import ProjectFactory, submitted_response
 from tests.reports.test_portfolio import GOOD, WEAK, next_round, scored_project
 
 pytestmark = pytest.mark.django_db
 
-FIGURES = list(services.STANDING_FIELDS)
+FLAG_COLUMNS = [f"flag_{code}" for code in engine.FLAG_LABELS]
+FIGURES = [*services.STANDING_FIELDS, *FLAG_COLUMNS]
 
 
 def figures(project: Project) -> dict[str, object]:
@@ -45,6 +46,7 @@ class TestStoredWithEachSnapshot:
         assert stored["latest_flags"] == latest.flags and stored["latest_at"] == latest.created_at
         assert stored["previous_score"] == first.score
         assert stored["change"] == latest.score - first.score and not stored["model_changed"]
+        assert stored["flag_low_confidence"] and not stored["flag_leadership_gap"]
 
     def test_a_model_change_between_rounds_is_no_change(self, portfolio) -> None:
         stored = figures(portfolio["revised"])
@@ -52,7 +54,11 @@ class TestStoredWithEachSnapshot:
 
     def test_a_project_without_snapshots_has_no_figures(self, portfolio) -> None:
         stored = figures(portfolio["unscored"])
-        assert stored == {**dict.fromkeys(FIGURES), "model_changed": False}
+        assert stored == {
+            **dict.fromkeys(FIGURES),
+            "model_changed": False,
+            **dict.fromkeys(FLAG_COLUMNS, False),
+        }
 
     def test_more_answers_in_the_same_round_move_the_score_not_the_change(self, workspace) -> None:
         project = scored_project(workspace, "Fleet", GOOD, GOOD, GOOD)
@@ -74,10 +80,17 @@ class TestStoredWithEachSnapshot:
 class TestDataMigration:
     def test_fills_what_a_recalculation_stores(self, portfolio) -> None:
         expected = {name: figures(project) for name, project in portfolio.items()}
-        Project.objects.update(**{**dict.fromkeys(FIGURES), "model_changed": False})
+        Project.objects.update(
+            **{
+                **dict.fromkeys(FIGURES),
+                "model_changed": False,
+                **dict.fromkeys(FLAG_COLUMNS, False),
+            }
+        )
         migration = importlib.import_module(
             "scoring.migrations.0007_project_portfolio_figures_fill"
         )
         migration.fill(apps, None)
         assert {name: figures(project) for name, project in portfolio.items()} == expected
         assert expected["rounds"]["change"] is not None
+        assert expected["rounds"]["flag_low_confidence"]
