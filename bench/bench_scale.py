@@ -189,10 +189,11 @@ def _load(
             "readiness_project",
             "id, name, product_name, licensed_seats, tracked_features, status, "
             "needs_recalculation, created_at, updated_at, account_id, workspace_id, "
-            "recalculation_error, model_changed",
+            "recalculation_error, model_changed, flag_forced_adoption, flag_leadership_gap, "
+            "flag_say_do_gap, flag_low_confidence",
             (
                 f"{first_project + i}\tProject {rng.randrange(10**6):06d}\tRouteWise\t100\t[]\t"
-                f"{STATUSES[i % 5]}\tf\t{now}\t{now}\t{first_account + i}\t{ws}\t\tf\n"
+                f"{STATUSES[i % 5]}\tf\t{now}\t{now}\t{first_account + i}\t{ws}\t\tf\tf\tf\tf\tf\n"
                 for i in range(count)
             ),
         )
