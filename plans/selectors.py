@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -430,12 +430,17 @@ def action_count_annotations(*, today: datetime.date) -> dict[str, Coalesce]:
     }
 
 
-def filter_by_actions(projects: QuerySet, actions: str) -> QuerySet:
-    """Keep the projects with open (or overdue) actions; any other value keeps them all."""
+def filter_by_actions(
+    projects: QuerySet, actions: str, *, today: datetime.date | None = None
+) -> QuerySet:
+    """Keep the projects with open (or overdue on `today`) actions; any other value keeps them
+    all. An EXISTS, which the database answers as one semi-join rather than one count per
+    project of the workspace."""
+    open_actions = Action.objects.filter(project_id=OuterRef("pk"), status__in=OPEN_STATUSES)
     if actions == ACTIONS_OPEN:
-        return projects.filter(open_actions__gt=0)
+        return projects.filter(Exists(open_actions))
     if actions == ACTIONS_OVERDUE:
-        return projects.filter(overdue_actions__gt=0)
+        return projects.filter(Exists(open_actions.filter(due_on__lt=today)))
     return projects
 
 

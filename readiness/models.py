@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from workspaces.models import SURVEY_LANGUAGES, WorkspaceOwned
@@ -48,6 +50,29 @@ class Account(WorkspaceOwned):
         return self.name
 
 
+class NullsLastIndex(models.Index):
+    """An index on (workspace, `column` descending, nulls last).
+
+    The portfolio's "highest first" sorts put projects without the figure last, which an
+    ascending index read backwards cannot give (it puts nulls first). SQLite cannot say
+    NULLS LAST in an index, so there it is (workspace, `column` descending).
+    """
+
+    def __init__(self, *, column: str, name: str) -> None:
+        self.column = column
+        super().__init__(F("workspace"), F(column).desc(nulls_last=True), name=name)
+
+    def deconstruct(self) -> tuple[str, tuple, dict]:
+        path, _, _ = super().deconstruct()
+        return path, (), {"column": self.column, "name": self.name}
+
+    def create_sql(self, model: Any, schema_editor: Any, using: str = "", **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            plain = models.Index(F("workspace"), F(self.column).desc(), name=self.name)
+            return plain.create_sql(model, schema_editor, using=using, **kwargs)
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+
 class ProjectStatus(models.TextChoices):
     PLANNING = "planning", "Planning"
     IMPLEMENTING = "implementing", "Implementing"
@@ -75,9 +100,58 @@ class Project(WorkspaceOwned):
     recalculation_error = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the portfolio shows of the project's score snapshots, stored by scoring in the
+    # transaction that stores a snapshot (`scoring.services.project_standings_refresh`), so
+    # that the portfolio sorts and filters indexed columns instead of reading every project's
+    # snapshots. Null (and `model_changed` false) while the project has no snapshot; a
+    # snapshot without a score has an empty band. The change compares assessment rounds as
+    # the score history does (docs/scoring.md §3).
+    latest_score = models.FloatField(null=True, blank=True, editable=False)
+    # Null and "" differ: no snapshot yet, or a snapshot with "not enough data".
+    latest_band = models.CharField(  # noqa: DJ001
+        max_length=20, null=True, blank=True, editable=False
+    )
+    latest_flags = models.JSONField(null=True, blank=True, editable=False)
+    latest_response_rate = models.FloatField(null=True, blank=True, editable=False)
+    latest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_score = models.FloatField(null=True, blank=True, editable=False)
+    change = models.FloatField(null=True, blank=True, editable=False)
+    model_changed = models.BooleanField(default=False, editable=False)
+    last_usage_on = models.DateField(null=True, blank=True, editable=False)
+    # `latest_flags` again, one column per flag: what a filter by flag reads from its index.
+    flag_forced_adoption = models.BooleanField(default=False, editable=False)
+    flag_leadership_gap = models.BooleanField(default=False, editable=False)
+    flag_say_do_gap = models.BooleanField(default=False, editable=False)
+    flag_low_confidence = models.BooleanField(default=False, editable=False)
+
+    # Each sort of the portfolio reads one of these in order, within the workspace: ascending
+    # (nulls last) forwards, and descending with nulls last from the `NullsLastIndex`.
+    SORTED_COLUMNS = ("latest_score", "change", "latest_response_rate", "last_usage_on")
 
     class Meta:
         ordering = ["account__name", "name"]
+        indexes = [
+            models.Index(fields=["workspace", "latest_score"], name="project_ws_score"),
+            models.Index(fields=["workspace", "change"], name="project_ws_change"),
+            models.Index(fields=["workspace", "latest_response_rate"], name="project_ws_rate"),
+            models.Index(fields=["workspace", "last_usage_on"], name="project_ws_usage"),
+            NullsLastIndex(column="latest_score", name="project_ws_score_desc"),
+            NullsLastIndex(column="change", name="project_ws_change_desc"),
+            NullsLastIndex(column="latest_response_rate", name="project_ws_rate_desc"),
+            NullsLastIndex(column="last_usage_on", name="project_ws_usage_desc"),
+            models.Index(F("workspace"), Lower("name"), name="project_ws_name"),
+            models.Index(
+                fields=["workspace", "latest_band", "latest_score"], name="project_ws_band_score"
+            ),
+            *(
+                models.Index(
+                    fields=["workspace", "latest_score"],
+                    condition=Q(**{f"flag_{code}": True}),
+                    name=f"project_ws_flag_{code}"[:30],
+                )
+                for code in ("forced_adoption", "leadership_gap", "say_do_gap", "low_confidence")
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(licensed_seats__isnull=True) | Q(licensed_seats__gte=1),

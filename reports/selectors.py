@@ -9,26 +9,13 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth import get_user_model
-from django.db.models import (
-    BooleanField,
-    Case,
-    DateField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    TextField,
-    When,
-)
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Lower
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from plans import selectors as plan_selectors
 from readiness.models import (
+    Account,
     Answer,
     Dimension,
     ItemKind,
@@ -59,10 +46,6 @@ PORTFOLIO_SORTS: dict[str, str] = {
 }
 
 
-def _newest_snapshots() -> QuerySet[ScoreSnapshot]:
-    return ScoreSnapshot.objects.filter(project_id=OuterRef("pk")).order_by("-created_at", "-id")
-
-
 def portfolio_projects(
     *,
     workspace: Workspace,
@@ -76,61 +59,25 @@ def portfolio_projects(
 ) -> QuerySet[Project]:
     """Return the workspace's projects with their latest and previous score, filtered and sorted.
 
-    Each row carries `latest_score`, `latest_band`, `latest_flags`, `latest_response_rate`,
-    `latest_at`, `previous_score`, `change`, `last_usage_on`, `open_actions` and
-    `overdue_actions` (overdue on `today`) as annotations (correlated subqueries), so a page costs the same number of queries whatever its size. `owner` is a user
-    id or "none" (accounts without an owner); `sort` is a key of PORTFOLIO_SORTS, prefixed with
-    "-" for descending. Unknown values are the caller's to reject; here they are ignored.
+    The figures of the latest snapshot — `latest_score`, `latest_band`, `latest_flags`,
+    `latest_response_rate`, `latest_at`, `previous_score`, `change`, `model_changed`,
+    `last_usage_on` — are columns of the project, stored with each snapshot and indexed per
+    workspace, so a page costs the same whatever the number of projects; `open_actions` and
+    `overdue_actions` (overdue on `today`) are annotations, computed for the page's rows only.
+    `owner` is a user id or "none" (accounts without an owner); `sort` is a key of
+    PORTFOLIO_SORTS, prefixed with "-" for descending. Unknown values are the caller's to
+    reject; here they are ignored.
     """
-    newest = _newest_snapshots()
-    # The change compares rounds: the latest snapshot of the latest round with the latest one
-    # of the round before, and only when both were scored with the same model version.
-    previous_round = (
-        ScoreSnapshot.objects.filter(project_id=OuterRef("pk"), assessment__isnull=False)
-        .exclude(assessment_id=OuterRef("latest_assessment"))
-        .order_by("-created_at", "-id")
-    )
+    today = today or timezone.localdate()
     projects = (
         Project.objects.for_workspace(workspace)
         .select_related("account", "account__owner")
-        .annotate(
-            latest_score=Subquery(newest.values("score")[:1]),
-            latest_band=Subquery(newest.values("band")[:1]),
-            latest_flags=Subquery(newest.values("flags")[:1]),
-            latest_response_rate=Subquery(newest.values("response_rate")[:1]),
-            latest_at=Subquery(newest.values("created_at")[:1]),
-            latest_assessment=Subquery(newest.values("assessment_id")[:1]),
-            latest_version=Subquery(newest.values("model_version")[:1]),
-            last_usage_on=_last_usage_expression(newest),
-            **plan_selectors.action_count_annotations(today=today or timezone.localdate()),
-        )
-        .annotate(
-            previous_score=Subquery(previous_round.values("score")[:1]),
-            previous_version=Subquery(previous_round.values("model_version")[:1]),
-        )
-        .annotate(
-            change=Case(
-                When(
-                    previous_version=F("latest_version"),
-                    then=ExpressionWrapper(
-                        F("latest_score") - F("previous_score"), output_field=FloatField()
-                    ),
-                ),
-                default=None,
-                output_field=FloatField(),
-            ),
-            model_changed=Case(
-                When(
-                    Q(previous_version__isnull=False) & ~Q(previous_version=F("latest_version")),
-                    then=True,
-                ),
-                default=False,
-                output_field=BooleanField(),
-            ),
-        )
+        .annotate(**plan_selectors.action_count_annotations(today=today))
     )
     if band == NO_SCORE:
-        projects = projects.filter(Q(latest_band__isnull=True) | Q(latest_band=""))
+        # No snapshot, or one with "not enough data": no score either way (a score always has
+        # a band), and the score's index finds them.
+        projects = projects.filter(latest_score__isnull=True)
     elif band in engine.BAND_LABELS:
         projects = projects.filter(latest_band=band)
     if owner == NO_SCORE:
@@ -140,19 +87,9 @@ def portfolio_projects(
     if status in ProjectStatus.values:
         projects = projects.filter(status=status)
     if flag in engine.FLAG_LABELS:
-        # The flag codes are distinct words, so a match on the list's JSON text is exact; JSON
-        # containment (`flags__contains`) is not available on SQLite, the embedded default.
-        projects = projects.annotate(
-            latest_flags_text=Cast(Subquery(newest.values("flags")[:1]), TextField())
-        ).filter(latest_flags_text__contains=f'"{flag}"')
-    projects = plan_selectors.filter_by_actions(projects, actions)
+        projects = projects.filter(**{f"flag_{flag}": True})
+    projects = plan_selectors.filter_by_actions(projects, actions, today=today)
     return projects.order_by(*_portfolio_ordering(sort))
-
-
-def _last_usage_expression(newest: QuerySet[ScoreSnapshot]) -> Cast:
-    """Return the last day with usage: the end of the latest snapshot's usage window."""
-    day = newest.annotate(day=KT("breakdown__usage__window_end")).values("day")[:1]
-    return Cast(Subquery(day), DateField())
 
 
 def _portfolio_ordering(sort: str) -> list[object]:
@@ -179,10 +116,11 @@ def _portfolio_ordering(sort: str) -> list[object]:
 
 def portfolio_owners(*, workspace: Workspace) -> QuerySet:
     """Return the users who own at least one of the workspace's accounts, by name."""
+    # EXISTS per user rather than a join of every account: the workspace's size does not count.
+    owns = Account.objects.filter(workspace=workspace, owner=OuterRef("pk"))
     return (
         get_user_model()
-        .objects.filter(owned_accounts__workspace=workspace)
-        .distinct()
+        .objects.filter(Exists(owns))
         .order_by("first_name", "last_name", "username")
     )
 

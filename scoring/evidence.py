@@ -7,18 +7,19 @@ number of respondents. Pages read through `scoring.selectors` instead.
 
 from __future__ import annotations
 
-import datetime
+import functools
 import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from operator import itemgetter
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from readiness.models import (
     ADKAR_DIMENSIONS,
-    Answer,
     Assessment,
     Dimension,
     Invitation,
@@ -134,88 +135,156 @@ def _shown_counts(assessment_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
-    """Return the first submitted respondents of each assessment, in order of submission.
+    """Return the first submitted respondents of each assessment, in order of response id.
 
     `limits` maps an assessment to how many of its responses may be shown
     (`suppression.disclosed_count`): always the first ones submitted, so that a later state
-    adds people to an earlier one and never swaps them.
+    adds people to an earlier one and never swaps them. Two queries whatever the number of
+    respondents: the items, then one row per response (`_respondent_rows`).
     """
     assessment_ids = list(limits)
-    # Item kinds and dimensions are read once here rather than joined into every answer row:
-    # the answers query then moves only integers, which is most of a recalculation's time.
-    items = {
-        pk: (kind, dimension)
-        for pk, kind, dimension in TemplateItem.objects.filter(
+    if not assessment_ids:
+        return {}
+    items = (
+        TemplateItem.objects.filter(
             template__assessments__in=assessment_ids,
             kind__in=[ItemKind.LIKERT, ItemKind.NPS],
         )
         .order_by()
         .values_list("pk", "kind", "dimension")
-    }
-    # A submitted response whose every answer is "Don't know" still counts as a respondent.
-    responses = (
-        Response.objects.filter(assessment_id__in=assessment_ids, status=ResponseStatus.SUBMITTED)
-        .order_by()
-        .values_list(
-            "pk",
-            "assessment_id",
-            "invitation__role",
-            "invitation__department",
-            "invitation__attributes",
-            "submitted_at",
-        )
     )
-    answers = (
-        Answer.objects.filter(
-            response__assessment_id__in=assessment_ids,
-            response__status=ResponseStatus.SUBMITTED,
-            dont_know=False,
-            value__isnull=False,
-        )
-        .order_by()
-        .values_list("response_id", "item_id", "value")
-    )
-    first: dict[int, list[tuple[datetime.datetime | None, int]]] = defaultdict(list)
-    rows = {}
-    for response_id, assessment_id, role, department, attributes, submitted_at in responses:
-        first[assessment_id].append((submitted_at, response_id))
-        rows[response_id] = (assessment_id, role, respondent_segments(department, attributes))
-    kept = {
-        response_id
-        for assessment_id, moments in first.items()
-        for _, response_id in sorted(moments, key=_submission_order)[: limits[assessment_id]]
-    }
-    shape: dict[int, tuple[int, str, dict[str, list[int]], list[int], dict[str, str]]] = {
-        response_id: (assessment_id, role, defaultdict(list), [], segments)
-        for response_id, (assessment_id, role, segments) in rows.items()
-        if response_id in kept
-    }
-    for response_id, item_id, value in answers:
-        item = items.get(item_id)
-        entry = shape.get(response_id)
-        if item is None or entry is None:
-            continue
-        kind, dimension = item
+    likert_items: dict[str, list[int]] = {dimension: [] for dimension in _DIMENSIONS_BY_NAME}
+    nps_items: list[int] = []
+    for pk, kind, dimension in items:
         if kind == ItemKind.NPS:
-            entry[3].append(value)
-        elif dimension in LIKERT_DIMENSIONS and 1 <= value <= 5:
-            entry[2][dimension].append(value)
-    by_assessment: dict[int, list[engine.Respondent]] = defaultdict(list)
-    for _response_id, (assessment_id, role, likert, nps, segments) in sorted(shape.items()):
-        by_assessment[assessment_id].append(
-            engine.Respondent(
-                role=role,
-                likert={d: tuple(sorted(v)) for d, v in sorted(likert.items())},
-                nps=nps[0] if nps else None,
-                segments=segments,
-            )
+            nps_items.append(pk)
+        elif dimension in likert_items:
+            likert_items[dimension].append(pk)
+    shown: dict[int, int] = defaultdict(int)
+    by_assessment: dict[int, list[tuple[int, engine.Respondent]]] = defaultdict(list)
+    for row in _respondent_rows(assessment_ids, likert_items, nps_items):
+        response_id, assessment_id, role, department, attributes, nps_code, *codes = row
+        if shown[assessment_id] >= limits[assessment_id]:
+            continue
+        shown[assessment_id] += 1
+        respondent = engine.Respondent(
+            role=role,
+            likert={
+                dimension: _likert_values(code)
+                for dimension, code in zip(_DIMENSIONS_BY_NAME, codes, strict=True)
+                if code
+            },
+            nps=nps_code & _NPS_MASK if nps_code is not None else None,
+            segments=respondent_segments(department, _attributes(attributes)),
         )
-    return by_assessment
+        by_assessment[assessment_id].append((response_id, respondent))
+    return {
+        assessment_id: [respondent for _, respondent in sorted(rows, key=itemgetter(0))]
+        for assessment_id, rows in by_assessment.items()
+    }
 
 
-def _submission_order(moment: tuple[datetime.datetime | None, int]) -> tuple[bool, object, int]:
-    submitted_at, response_id = moment
-    return (submitted_at is None, submitted_at or 0, response_id)
+# The engine's Likert dimensions in the order of their names: a respondent's `likert` mapping
+# is built in this order, as it always was.
+_DIMENSIONS_BY_NAME: tuple[str, ...] = tuple(sorted(str(d) for d in LIKERT_DIMENSIONS))
+# A response's answers to one dimension travel as one integer: bits 6(v-1) to 6v-1 count its
+# answers of value v (1-5). A template holds at most 60 items, so a count never reaches 64.
+_COUNT_BITS, _COUNT_MASK = 6, 0b111111
+# The NPS answer travels as item id x 16 + answer (0-10): the answer to the first NPS item.
+_NPS_MASK = 0b1111
+
+
+def _respondent_rows(
+    assessment_ids: Sequence[int], likert_items: dict[str, list[int]], nps_items: list[int]
+) -> list[tuple]:
+    """Return each submitted response of the assessments in order of submission, as
+    (id, assessment id, role, department, attributes as stored, NPS code, Likert codes...).
+
+    Hand-written SQL, on purpose: this is most of a recalculation's reading. Moving every
+    answer row into Python and grouping it there cost several times one SQL aggregate over the
+    same answers (docs/scoring.md, Performance); here the database sums each response's answers
+    per dimension into one integer (`_COUNT_BITS`), so one row per respondent comes back and
+    Python only decodes a few distinct integers (`_likert_values`, cached). PostgreSQL reads
+    each response's answers by index (`LATERAL`); SQLite, which has no `LATERAL`, groups them
+    in a subquery — the same sums either way, and the test suite runs on both.
+    """
+    params: list[object] = []
+
+    def in_list(values: Sequence[int]) -> str:
+        params.extend(values)
+        return ", ".join(["%s"] * len(values))
+
+    # Placeholders are filled in the order they appear in the statement, so it is built in
+    # that order.
+    columns = [
+        f"MIN(a.item_id * 16 + a.value) FILTER (WHERE a.item_id IN ({in_list(nps_items)})) AS nps"
+        if nps_items
+        else "NULL AS nps"
+    ]
+    for number, dimension in enumerate(_DIMENSIONS_BY_NAME):
+        items = likert_items[dimension]
+        columns.append(
+            f"SUM(1 << ({_COUNT_BITS} * (a.value - 1))) FILTER (WHERE a.item_id IN "
+            f"({in_list(items)}) AND a.value BETWEEN 1 AND 5) AS c{number}"
+            if items
+            else f"NULL AS c{number}"
+        )
+    codes = ", ".join(f"counted.c{number}" for number in range(len(_DIMENSIONS_BY_NAME)))
+    if connection.vendor == "postgresql":
+        # Each response's answers through the (response, item) index: with tens of millions
+        # of answers the planner otherwise judged a hash join over the whole table cheaper
+        # than the index, and a sweep batch read it all (docs/scoring.md, Performance).
+        answers = f"""
+            LEFT JOIN LATERAL (
+                SELECT {", ".join(columns)}
+                FROM readiness_answer a
+                WHERE a.response_id = r.id AND NOT a.dont_know AND a.value IS NOT NULL
+            ) counted ON TRUE
+        """
+    else:
+        answers = f"""
+            LEFT JOIN (
+                SELECT a.response_id, {", ".join(columns)}
+                FROM readiness_answer a
+                WHERE a.response_id IN (
+                    SELECT id FROM readiness_response
+                    WHERE assessment_id IN ({in_list(assessment_ids)}) AND status = %s
+                )
+                AND NOT a.dont_know AND a.value IS NOT NULL
+                GROUP BY a.response_id
+            ) counted ON counted.response_id = r.id
+        """
+        params.append(ResponseStatus.SUBMITTED)
+    chosen = in_list(assessment_ids)
+    params.append(ResponseStatus.SUBMITTED)
+    # LEFT JOIN: a response whose every answer is "Don't know" still counts.
+    sql = f"""
+        SELECT r.id, r.assessment_id, i.role, i.department, i.attributes, counted.nps, {codes}
+        FROM readiness_response r
+        JOIN readiness_invitation i ON i.id = r.invitation_id
+        {answers}
+        WHERE r.assessment_id IN ({chosen}) AND r.status = %s
+        ORDER BY r.assessment_id, r.submitted_at IS NULL, r.submitted_at, r.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=4096)
+def _likert_values(code: int) -> tuple[int, ...]:
+    """Return the answers, sorted, that a dimension's `code` counts (`_respondent_rows`)."""
+    values: list[int] = []
+    for value in range(1, 6):
+        values.extend([value] * ((code >> (_COUNT_BITS * (value - 1))) & _COUNT_MASK))
+    return tuple(values)
+
+
+def _attributes(stored: str | dict | None) -> dict | None:
+    """Return an invitation's attributes from the raw row (JSON text, or already decoded)."""
+    if not stored or stored == "{}":
+        return None
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 def respondent_segments(department: str, attributes: dict | None) -> dict[str, str]:

@@ -13,6 +13,20 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    Subquery,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
@@ -171,6 +185,7 @@ def _recalculate_batch(
             )
         )
     stored = _store_snapshots(snapshots, failed)
+    project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
@@ -361,3 +376,96 @@ def _publish_sweep() -> None:
             "Could not enqueue a sweep (%s); the periodic sweep will recalculate the projects.",
             type(error).__name__,
         )
+
+
+# --- What the portfolio shows ---------------------------------------------------------------
+
+
+def _standing_annotations() -> list[dict[str, Any]]:
+    """Return, as annotations of a Project queryset, what the portfolio shows of its snapshots.
+
+    The latest snapshot's figures; the change compares the latest snapshot of the latest round
+    with the latest one of the round before, and only when both were scored with the same
+    model version (else `model_changed`), as the score history does.
+    """
+    newest = ScoreSnapshot.objects.filter(project_id=OuterRef("pk")).order_by("-created_at", "-id")
+    previous_round = (
+        ScoreSnapshot.objects.filter(project_id=OuterRef("pk"), assessment__isnull=False)
+        .exclude(assessment_id=OuterRef("standing_assessment"))
+        .order_by("-created_at", "-id")
+    )
+    latest = {
+        "standing_score": Subquery(newest.values("score")[:1]),
+        "standing_band": Subquery(newest.values("band")[:1]),
+        "standing_flags": Subquery(newest.values("flags")[:1]),
+        "standing_rate": Subquery(newest.values("response_rate")[:1]),
+        "standing_at": Subquery(newest.values("created_at")[:1]),
+        "standing_assessment": Subquery(newest.values("assessment_id")[:1]),
+        "standing_version": Subquery(newest.values("model_version")[:1]),
+        # The last day with usage: the end of the latest snapshot's usage window.
+        "standing_usage": Cast(
+            Subquery(newest.annotate(day=KT("breakdown__usage__window_end")).values("day")[:1]),
+            DateField(),
+        ),
+    }
+    previous = {
+        "standing_previous": Subquery(previous_round.values("score")[:1]),
+        "standing_previous_version": Subquery(previous_round.values("model_version")[:1]),
+    }
+    compared = {
+        "standing_change": Case(
+            When(
+                standing_previous_version=F("standing_version"),
+                then=ExpressionWrapper(
+                    F("standing_score") - F("standing_previous"), output_field=FloatField()
+                ),
+            ),
+            default=None,
+            output_field=FloatField(),
+        ),
+        "standing_model_changed": Case(
+            When(
+                Q(standing_previous_version__isnull=False)
+                & ~Q(standing_previous_version=F("standing_version")),
+                then=True,
+            ),
+            default=False,
+            output_field=BooleanField(),
+        ),
+    }
+    return [latest, previous, compared]
+
+
+STANDING_FIELDS: dict[str, str] = {
+    "latest_score": "standing_score",
+    "latest_band": "standing_band",
+    "latest_flags": "standing_flags",
+    "latest_response_rate": "standing_rate",
+    "latest_at": "standing_at",
+    "previous_score": "standing_previous",
+    "change": "standing_change",
+    "model_changed": "standing_model_changed",
+    "last_usage_on": "standing_usage",
+}
+
+
+def project_standings_refresh(*, project_ids: Sequence[int]) -> None:
+    """Store on each project what the portfolio shows of its snapshots (two queries).
+
+    Called in the transaction that stores snapshots, so a page never sees a snapshot without
+    its project's figures or the other way round.
+    """
+    if not project_ids:
+        return
+    projects = Project.objects.filter(pk__in=list(project_ids)).order_by()
+    for layer in _standing_annotations():
+        projects = projects.annotate(**layer)
+    updated = []
+    for pk, *values in projects.values_list("pk", *STANDING_FIELDS.values()):
+        project = Project(pk=pk, **dict(zip(STANDING_FIELDS, values, strict=True)))
+        for code in engine.FLAG_LABELS:
+            setattr(project, f"flag_{code}", code in (project.latest_flags or ()))
+        updated.append(project)
+    Project.objects.bulk_update(
+        updated, fields=[*STANDING_FIELDS, *(f"flag_{code}" for code in engine.FLAG_LABELS)]
+    )

@@ -107,6 +107,9 @@ def disclose(population: Population) -> Disclosure:
     hidden = _protect(sets, order, {}, minimum)
     hidden_cells: dict[tuple[SegmentRef, str], str] = {}
     for measure, answerers in population.answered.items():
+        if answerers >= population.everyone:
+            # Every cell equals its segment, already protected above: nothing more to hide.
+            continue
         cell_sets = {ref: members & answerers for ref, members in sets.items()}
         layer = _protect(cell_sets, order, dict(hidden), minimum)
         for ref, reason in layer.items():
@@ -196,11 +199,19 @@ def _atom_vectors(sets: Mapping[SegmentRef, frozenset[Hashable]]) -> dict[Segmen
     span relations over atoms are those over respondents, with far fewer coordinates.
     """
     refs = list(sets)
-    signatures: dict[Hashable, tuple[bool, ...]] = {}
-    for member in frozenset().union(*sets.values()):
-        signatures[member] = tuple(member in sets[ref] for ref in refs)
+    # A signature is an integer with one bit per set, the first set's bit the highest: sorting
+    # the integers orders the atoms as sorting their tuples of booleans would, and building
+    # them walks each set once instead of testing every member against every set.
+    bits = [1 << (len(refs) - 1 - position) for position in range(len(refs))]
+    signatures: dict[Hashable, int] = {}
+    for ref, bit in zip(refs, bits, strict=True):
+        for member in sets[ref]:
+            signatures[member] = signatures.get(member, 0) | bit
     atoms = sorted(set(signatures.values()))
-    return {ref: tuple(int(atom[position]) for atom in atoms) for position, ref in enumerate(refs)}
+    return {
+        ref: tuple(1 if atom & bit else 0 for atom in atoms)
+        for ref, bit in zip(refs, bits, strict=True)
+    }
 
 
 class _Basis:
