@@ -393,8 +393,11 @@ def publish_recalculation(project_id: int) -> None:
     from scoring.tasks import recalculate_project
 
     try:
-        # Another callback of the same burst may already have recalculated it (eager mode).
-        if not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
+        # In-process tasks (the embedded default): another callback of the same burst may
+        # already have recalculated it. With a broker the flag was set in the transaction that
+        # just committed, so reading it back would cost every submission a query for nothing.
+        eager = recalculate_project.app.conf.task_always_eager
+        if eager and not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
             return
         key = _coalescing_key(project_id)
         delay = settings.SCORING_COALESCE_SECONDS
