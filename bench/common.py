@@ -34,7 +34,9 @@ def vacuum_analyze(tables: Iterable[str], *, using: str = "default") -> None:
 def machine_line() -> str:
     """One line naming the machine's load: '2 CPUs, load average 0.84 / 0.91 / 1.02 (1/5/15 min)'."""
     one, five, fifteen = os.getloadavg()
-    return f"{os.cpu_count()} CPUs, load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min)"
+    return (
+        f"{os.cpu_count()} CPUs, load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1/5/15 min)"
+    )
 
 
 def alternate(rounds: int, *phases: Callable[[int], None]) -> None:
