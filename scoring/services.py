@@ -181,7 +181,10 @@ def _recalculate_batch(
     stored = _store_current(snapshots, failed, versions, previous)
     # The projects without a new snapshot: unchanged, or failed in the engine. No row is held
     # for them; the conditional update leaves a project marked if its evidence moved on.
-    _clear_marks({pk: versions[pk] for pk in ids if pk not in written}, failed)
+    _clear_marks(
+        {pk: versions[pk] for pk in ids if pk not in written},
+        {pk: message for pk, message in failed.items() if pk not in written},
+    )
     return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
 
 
@@ -232,7 +235,8 @@ def _store_current(
 
 def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None:
     """Clear the mark of each project whose evidence version is still `versions[project]`,
-    with the message of its failure if it failed, or none."""
+    with the message of its failure if it failed (`failed` holds some of those projects), or
+    none."""
     succeeded = [
         Q(pk=project_id, evidence_version=version)
         for project_id, version in versions.items()
