@@ -27,22 +27,33 @@ not followed); a phase's throughput is its successful POSTs over its wall time. 
 errors; nothing lost (the submitted responses in the database are those of the successful
 submit POSTs, no invitation submitted twice, every answer stored); submit throughput at least
 half the baseline's; submit p99 under 100 ms. The clients run closed-loop without pauses, so
-a phase's median latency is about --clients divided by its throughput.
+a phase's median latency is about --clients divided by its throughput. The fill-in's
+throughput is printed beside the baseline's (measured at another moment: for information).
 
-At the end it stops gunicorn and deletes the workspace, the baseline table and the queue of
-published recalculations; the recalculation's coalescing key in the cache expires by itself
-within about a minute.
+--during-sweep: before timing, it also creates --sweep-projects projects with
+--sweep-responses submitted responses each, in a workspace of their own, and starts a second
+process that recalculates them and the survey's project over and over while phases 2 and 3
+run (each pass first deletes their snapshots, so that it calculates and stores every project,
+as the nightly run does after a change of the scoring model). It prints how many passes ran.
+
+Before timing (after creating the data, and again after the fill-in) it runs VACUUM ANALYZE
+on the tables it uses; it prints the machine's load at the start and at the end. At the end
+it stops gunicorn (and the sweep), and deletes the workspaces, the baseline table and the
+queue of published recalculations; the recalculation's coalescing key in the cache expires by
+itself within about a minute.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
 import math
 import os
 import random
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -81,19 +92,35 @@ from django.db import connection, transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.common import alternate, machine_line, vacuum_analyze  # noqa: E402
 from bench.survey_urls import BASELINE_TABLE  # noqa: E402
 from config.celery_app import app as celery_app  # noqa: E402
 from readiness import services  # noqa: E402
-from readiness.models import Answer, Assessment, Invitation, ItemKind, ResponseStatus  # noqa: E402
+from readiness.models import (  # noqa: E402
+    Account,
+    Answer,
+    Assessment,
+    Invitation,
+    ItemKind,
+    Project,
+    ResponseStatus,
+)
 from readiness.models import Response as SurveyResponse  # noqa: E402
 from readiness.survey import tokens  # noqa: E402
 from readiness.survey.views import Section, sections_of  # noqa: E402
+from scoring import services as scoring_services  # noqa: E402
+from scoring.models import ScoreSnapshot  # noqa: E402
 from workspaces import services as workspace_services  # noqa: E402
 from workspaces.models import Workspace  # noqa: E402
 
 BASELINE_PATH = "/bench/baseline-insert/"
 CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 CONCERNS = ("Time for training before go-live.", "The old reports we still need.", "")
+# What the survey's requests (and the sweep) read and write: vacuumed and analyzed before timing.
+TABLES = tuple(
+    model._meta.db_table
+    for model in (Invitation, SurveyResponse, Answer, Assessment, Project, ScoreSnapshot)
+)
 
 
 # --- The server -----------------------------------------------------------------------------
@@ -242,6 +269,154 @@ def survey_create(
         for invitation in invitations
     ]
     return workspace, sections, respondents
+
+
+# --- The sweep (--during-sweep) -------------------------------------------------------------
+
+
+def sweep_data_create(projects: int, responses: int, rng: random.Random) -> tuple[Workspace, int]:
+    """Create `projects` live projects with `responses` submitted responses each, in a
+    workspace of their own, with bulk inserts; return the workspace and the answers made."""
+    workspace = workspace_services.workspace_create(
+        name="Sweep benchmark", slug=f"bench-sweep-{uuid.uuid4().hex[:8]}"
+    )
+    template = services.default_template_ensure(workspace=workspace)
+    items = list(template.items.exclude(kind=ItemKind.TEXT))
+    account = Account.objects.create(workspace=workspace, name="Sweep Corp")
+    rows = Project.objects.bulk_create(
+        Project(
+            workspace=workspace,
+            account=account,
+            name=f"Sweep project {number}",
+            product_name="RouteWise",
+            licensed_seats=responses * 2,
+            status="live",
+        )
+        for number in range(projects)
+    )
+    opens_on = timezone.localdate() - datetime.timedelta(days=7)
+    assessments = Assessment.objects.bulk_create(
+        Assessment(
+            workspace=workspace,
+            project=project,
+            template=template,
+            name="Kick-off",
+            opens_on=opens_on,
+        )
+        for project in rows
+    )
+    invitations = Invitation.objects.bulk_create(
+        (
+            Invitation(
+                workspace=workspace,
+                assessment=assessment,
+                name=f"Person {number}",
+                email=f"person{number}@sweep.example",
+                role="end_user" if number % 4 else "manager",
+                token_salt=tokens.new_salt(),
+                token_hash=secrets.token_hex(32),
+            )
+            for assessment in assessments
+            for number in range(responses)
+        ),
+        batch_size=5000,
+    )
+    now = timezone.now()
+    submitted = SurveyResponse.objects.bulk_create(
+        (
+            SurveyResponse(
+                workspace=workspace,
+                invitation=invitation,
+                assessment_id=invitation.assessment_id,
+                status=ResponseStatus.SUBMITTED,
+                submitted_at=now,
+            )
+            for invitation in invitations
+        ),
+        batch_size=5000,
+    )
+    answers = Answer.objects.bulk_create(
+        (
+            Answer(
+                response=response,
+                item=item,
+                value=rng.randint(0, 10) if item.kind == ItemKind.NPS else rng.randint(1, 5),
+            )
+            for response in submitted
+            for item in items
+        ),
+        batch_size=10000,
+    )
+    return workspace, len(answers)
+
+
+def sweep_forever(project_ids: list[int]) -> None:
+    """Recalculate `project_ids` over and over until SIGTERM, printing one line per pass.
+
+    The child process that --during-sweep starts. Each pass deletes the projects' snapshots
+    first, so that it calculates and stores every project.
+    """
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    print("started", flush=True)
+    while not stop.is_set():
+        ScoreSnapshot.objects.filter(project_id__in=project_ids).delete()
+        started = time.perf_counter()
+        summary = scoring_services.projects_recalculate(project_ids=project_ids)
+        print(
+            f"pass {time.perf_counter() - started:.3f} {summary.calculated} {len(summary.stored)}",
+            flush=True,
+        )
+
+
+@dataclass
+class Sweep:
+    """The sweeping child process, and the passes it reported."""
+
+    process: subprocess.Popen
+    started: threading.Event = field(default_factory=threading.Event)
+    # (when the parent read it, its seconds, projects calculated, snapshots stored)
+    passes: list[tuple[float, float, int, int]] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, project_ids: Sequence[int]) -> Sweep:
+        """Start sweeping `project_ids` in another process; return once its first pass began."""
+        process = subprocess.Popen(
+            [sys.executable, __file__, "--sweep-worker", ",".join(map(str, project_ids))],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        sweep = cls(process)
+        sweep.reader = threading.Thread(target=sweep.read, daemon=True)
+        sweep.reader.start()
+        if not sweep.started.wait(timeout=120):
+            sweep.stop()
+            sys.exit("The sweep process did not start.")
+        return sweep
+
+    def read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("started"):
+                self.started.set()
+                continue
+            _, seconds, calculated, stored = line.split()
+            self.passes.append((time.perf_counter(), float(seconds), int(calculated), int(stored)))
+
+    def overlapping(self, start: float, end: float) -> list[tuple[float, float, int, int]]:
+        """Return the passes that ran, at least in part, between `start` and `end`."""
+        return [p for p in self.passes if p[0] > start and p[0] - p[1] < end]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)  # it finishes its pass, then exits
+        try:
+            self.process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.reader is not None:
+            self.reader.join(timeout=5)
 
 
 # --- The clients ----------------------------------------------------------------------------
@@ -491,27 +666,55 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (more than 1: gthread)"
     )
+    parser.add_argument(
+        "--during-sweep", action="store_true", help="time phases 2 and 3 while a sweep runs"
+    )
+    parser.add_argument("--sweep-projects", type=int, default=300)
+    parser.add_argument("--sweep-responses", type=int, default=20)
+    parser.add_argument("--sweep-worker", help=argparse.SUPPRESS)  # the sweeping child process
     options = parser.parse_args()
+    if options.sweep_worker:
+        sweep_forever([int(pk) for pk in options.sweep_worker.split(",")])
+        return
     call_command("migrate", verbosity=0)  # so that it also runs on a fresh database
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database.")
     rng = random.Random(20260901)
 
-    started = time.perf_counter()
-    workspace, sections, respondents = survey_create(options.surveys, rng)
+    print(
+        f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
+        f"gunicorn {gunicorn.__version__}; {machine_line()}"
+    )
+    workspaces: list[Workspace] = []
     try:
-        print(
-            f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
-            f"gunicorn {gunicorn.__version__}, {os.cpu_count()} CPUs "
-            f"(load average {os.getloadavg()[0]:.2f}); created {options.surveys} invitations "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+        started = time.perf_counter()
+        workspace, sections, respondents = survey_create(options.surveys, rng)
+        workspaces.append(workspace)
+        print(f"created {options.surveys} invitations in {time.perf_counter() - started:.1f} s")
+        sweep_ids: list[int] = []
+        if options.during_sweep:
+            started = time.perf_counter()
+            sweep_workspace, answers = sweep_data_create(
+                options.sweep_projects, options.sweep_responses, rng
+            )
+            workspaces.append(sweep_workspace)
+            sweep_ids = list(
+                Project.objects.filter(workspace__in=workspaces)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            print(
+                f"created {options.sweep_projects} projects x {options.sweep_responses} "
+                f"submitted responses ({answers} answers) for the sweep in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
             cursor.execute(
                 f"CREATE TABLE {BASELINE_TABLE} (id bigint GENERATED BY DEFAULT AS IDENTITY "
                 "PRIMARY KEY, client text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
             )
+        vacuum_analyze([*TABLES, BASELINE_TABLE])
         workers = f"{options.workers} {'gthread' if options.threads > 1 else 'sync'} workers"
         if options.threads > 1:
             workers += f" x {options.threads} threads"
@@ -521,15 +724,17 @@ def main() -> None:
             try:
                 print(f"gunicorn: {workers}; {options.clients} concurrent clients\n")
                 assessment = Assessment.objects.get(workspace=workspace)
-                clean = run(options, port, log, assessment, sections, respondents)
+                clean = run(options, port, log, assessment, sections, respondents, sweep_ids)
             finally:
                 gunicorn_stop(server)
     finally:
-        Workspace.objects.filter(pk=workspace.pk).delete()
+        for created in workspaces:
+            Workspace.objects.filter(pk=created.pk).delete()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BASELINE_TABLE}")
         queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-    print("\n(benchmark workspace, baseline table and queued tasks deleted)")
+    print(f"\n{machine_line()} at the end")
+    print("(benchmark workspaces, baseline table and queued tasks deleted)")
     if not clean:
         sys.exit(1)
 
@@ -572,9 +777,11 @@ def run(
     assessment: Assessment,
     sections: Sequence[Section],
     respondents: Sequence[Respondent],
+    sweep_ids: Sequence[int],
 ) -> bool:
-    """Fill in the surveys, then time baseline and submit POSTs alternately in --rounds rounds;
-    print the figures and return whether there was neither an error nor a loss."""
+    """Fill in the surveys, then time baseline and submit POSTs alternately in --rounds rounds
+    (while `sweep_ids` are swept, if any); print the figures and return whether there was
+    neither an error nor a loss."""
     clients = [Client(port) for _ in range(options.clients)]
     shares = [respondents[index :: len(clients)] for index in range(len(clients))]
 
@@ -582,38 +789,52 @@ def run(
         for respondent in shares[index]:
             client.fill(respondent, sections)
 
-    seconds, _ = run_phase(clients, fill)
+    fill_seconds, _ = run_phase(clients, fill)
     samples, fill_errors = take_samples(clients)
-    requests = sum(len(values) for values in samples.values())
+    fill_requests = sum(len(values) for values in samples.values())
     print(
-        f"1. fill in {len(respondents)} surveys (not timed for the goal): {requests} requests in "
-        f"{seconds:.1f} s, {requests / seconds:.0f} req/s, {len(fill_errors)} errors"
+        f"1. fill in {len(respondents)} surveys (not timed for the goal): {fill_requests} "
+        f"requests in {fill_seconds:.1f} s, {fill_requests / fill_seconds:.0f} req/s, "
+        f"{len(fill_errors)} errors"
     )
     for kind in ("welcome GET", "step GET", "step POST", "review GET"):
         print(f"   {kind:<12} {latency(samples.get(kind, []))}")
     print_errors(fill_errors, log)
+    # The fill-in updated every draft many times: its dead rows would slow the look-ups.
+    vacuum_analyze(TABLES)
 
     # Alternating short rounds, so that anything else the machine does meanwhile weighs on
     # both alike. Each round: as many baseline POSTs as submissions, then the submissions.
     baseline, submit = Timed("baseline: one INSERT"), Timed("survey submit")
     stored = [0] * len(clients)
-    for number in range(options.rounds):
-        batches = [share[number :: options.rounds] for share in shares]
+    batches = [
+        [share[number :: options.rounds] for share in shares] for number in range(options.rounds)
+    ]
 
-        def insert(index: int, client: Client, batches: list[list[Respondent]] = batches) -> None:
-            stored[index] += sum(client.baseline() for _ in batches[index])
-
-        def press_submit(
-            index: int, client: Client, batches: list[list[Respondent]] = batches
-        ) -> None:
-            for respondent in batches[index]:
-                if respondent.filled:
-                    client.submit(respondent)
+    def insert_round(number: int) -> None:
+        def insert(index: int, client: Client) -> None:
+            stored[index] += sum(client.baseline() for _ in batches[number][index])
 
         baseline.run(
             clients, "baseline POST", insert, lambda index, client: client.baseline_prepare(index)
         )
+
+    def submit_round(number: int) -> None:
+        def press_submit(index: int, client: Client) -> None:
+            for respondent in batches[number][index]:
+                if respondent.filled:
+                    client.submit(respondent)
+
         submit.run(clients, "submit POST", press_submit)
+
+    sweep = Sweep.start(sweep_ids) if sweep_ids else None
+    timed_from = time.perf_counter()
+    try:
+        alternate(options.rounds, insert_round, submit_round)
+    finally:
+        timed_until = time.perf_counter()
+        if sweep is not None:
+            sweep.stop()
     baseline.succeeded = sum(stored)
     submit.succeeded = sum(respondent.submitted for respondent in respondents)
 
@@ -621,6 +842,17 @@ def run(
         f"\n2. and 3. timed, in {options.rounds} alternating rounds: each POST, from sending the "
         "request to reading the whole response"
     )
+    if sweep is not None:
+        during = sweep.overlapping(timed_from, timed_until)
+        if during:
+            print(
+                f"   meanwhile a sweep of {len(sweep_ids)} projects ran in another process, "
+                f"{len(during)} passes over the {timed_until - timed_from:.1f} s timed: "
+                f"{min(p[1] for p in during):.2f}–{max(p[1] for p in during):.2f} s each, "
+                f"storing {min(p[3] for p in during)}–{max(p[3] for p in during)} snapshots"
+            )
+        else:
+            print("   NO sweep pass ran during the timed phases: the sweep process failed")
     print(f"{'':<22}{'POSTs':>6}{'errors':>8}{'req/s':>8}   latency{'':<38}client CPU")
     for timed in (baseline, submit):
         print(
@@ -631,14 +863,20 @@ def run(
         print_errors(timed.errors, log)
     ratio = submit.throughput / baseline.throughput if baseline.throughput else 0.0
     submit_p99 = percentile(sorted(submit.seconds) or [math.inf], 99) * 1000
+    fill_rate = fill_requests / fill_seconds if fill_seconds else 0.0
     print(f"\nthroughput of submit / baseline: {ratio:.2f} (goal >= 0.5)")
     print(f"p99 of submit:                   {submit_p99:.1f} ms (goal < 100 ms)")
+    print(
+        f"fill-in beside the baseline:     {fill_rate:.0f} req/s against {baseline.throughput:.0f}"
+        f" ({fill_rate / baseline.throughput if baseline.throughput else 0:.2f}; not alternated)"
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {BASELINE_TABLE}")
         [baseline_rows] = cursor.fetchone()
     print(f"baseline rows in the table: {baseline_rows} of {baseline.succeeded} successful POSTs")
     nothing_lost = lost_check(assessment, respondents) and baseline_rows == baseline.succeeded
-    return nothing_lost and not (fill_errors or baseline.errors or submit.errors)
+    swept = sweep is None or (sweep.process.returncode == 0 and bool(during))
+    return swept and nothing_lost and not (fill_errors or baseline.errors or submit.errors)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ minute; the presenter update's p95 printed beside the bare view's.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import sys
@@ -55,6 +54,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench.bench_survey import (  # noqa: E402  (sets up Django with the benchmark's settings)
     BASELINE_PATH,
+    TABLES,
     Client,
     answer_for,
     gunicorn_start,
@@ -64,6 +64,7 @@ from bench.bench_survey import (  # noqa: E402  (sets up Django with the benchma
     print_errors,
     queue_delete,
 )
+from bench.common import machine_line, vacuum_analyze  # noqa: E402
 from readiness import services  # noqa: E402
 from readiness.models import Answer, Invitation, ResponseSource, ResponseStatus, Workshop  # noqa: E402
 from readiness.models import Response as SurveyResponse  # noqa: E402
@@ -187,11 +188,10 @@ def main() -> None:
     ]
     clean = False
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        vacuum_analyze([*TABLES, Workshop._meta.db_table])
         print(
-            f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}, "
-            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} before the run"
+            f"PostgreSQL {connection.pg_version // 10000}, Django {django.get_version()}; "
+            f"{machine_line()} before the run"
         )
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "gunicorn.log"
@@ -275,7 +275,7 @@ def run(options, port, log, workshop, session, sections, phones) -> bool:
     finally:
         done.set()
         poller.join()
-    load = os.getloadavg()[0]
+    load = machine_line()
 
     samples: dict[str, list[float]] = {}
     errors: list[str] = []
@@ -288,7 +288,7 @@ def run(options, port, log, workshop, session, sections, phones) -> bool:
         f"{join_wall:.1f} s\n2. fill:   {sum(bool(p.csrf_token) for p in phones)} filled in in "
         f"{fill_wall:.1f} s (not part of the goal)\n3. submit: "
         f"{sum(p.submitted for p in phones)} submitted in {submit_wall:.1f} s\n"
-        f"{len(errors)} errors; load average {load:.2f} at the end"
+        f"{len(errors)} errors; {load} at the end"
     )
     for kind in ("join GET", "join POST", "step GET", "step POST", "review GET", "submit POST"):
         print(f"   {kind:<12} {latency(samples.get(kind, []))}")

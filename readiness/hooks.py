@@ -9,7 +9,7 @@ run only after that transaction commits, so a task never sees uncommitted data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import partial, update_wrapper
 
 from django.db import transaction
 
@@ -32,7 +32,9 @@ def evidence_changed(*, project_id: int) -> None:
     or fails the caller's committed change; the project stays marked for the periodic sweep.
     """
     for handler in _evidence_handlers:
-        transaction.on_commit(partial(handler, project_id), robust=True)
+        # Named after the handler: Django logs a robust callback's failure by its __qualname__,
+        # which a bare partial lacks (the logging itself would then raise).
+        transaction.on_commit(update_wrapper(partial(handler, project_id), handler), robust=True)
 
 
 # --- The minimum group size ----------------------------------------------------------------

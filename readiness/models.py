@@ -95,6 +95,10 @@ class Project(WorkspaceOwned):
     )
     # Set in the same transaction as any change of the evidence; the scoring sweep clears it.
     needs_recalculation = models.BooleanField(default=False, db_index=True)
+    # Bumped by the same statement that sets the flag: a recalculation clears the flag only if
+    # the version it read before calculating is still the project's, so a change that arrives
+    # while it calculates (without holding the row) keeps the project marked.
+    evidence_version = models.PositiveBigIntegerField(default=0, editable=False)
     # Why the last recalculation failed (the sweep carried on with the other projects); empty
     # once one succeeds.
     recalculation_error = models.TextField(blank=True, default="")

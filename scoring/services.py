@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -39,7 +41,7 @@ from workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
 
-# Projects per transaction in a sweep: bounds lock time and memory, keeps queries per batch fixed.
+# Projects per batch of a sweep: bounds memory and keeps the queries per batch fixed.
 SWEEP_BATCH_SIZE = 200
 
 
@@ -82,7 +84,7 @@ def scoring_model_revise(
     revised.full_clean()
     revised.save()
     Project.objects.for_workspace(workspace).exclude(status=ProjectStatus.CLOSED).update(
-        needs_recalculation=True
+        needs_recalculation=True, evidence_version=F("evidence_version") + 1
     )
     transaction.on_commit(_publish_sweep, robust=True)
     return revised
@@ -130,24 +132,28 @@ def projects_recalculate(
     return RecalculationSummary(calculated=calculated, stored=tuple(stored))
 
 
-@transaction.atomic
 def _recalculate_batch(
     project_ids: list[int], assessment_overrides: dict[int, int], now: datetime.datetime
 ) -> RecalculationSummary:
-    # Locking the project rows (in id order, so sweeps cannot deadlock) serializes this with
-    # `project_mark_for_recalculation`: evidence committed after our read marks the project
-    # dirty again only after we commit, so clearing the flag here never loses a change.
-    locked = list(
-        Project.objects.select_for_update()
-        .filter(pk__in=project_ids)
+    """Read and calculate a batch without holding any row; store the results still current.
+
+    Each project's evidence version is read before its evidence. A change committed after that
+    (`project_mark_for_recalculation` bumps the version in its own transaction) makes the
+    result out of date: it is not stored and the project stays marked for the next pass. So a
+    submission never waits for a calculation, only, at most, for the writing of its project's
+    new snapshot.
+    """
+    read = list(
+        Project.objects.filter(pk__in=project_ids)
         .order_by("pk")
-        .values_list("pk", "workspace_id")
+        .values_list("pk", "workspace_id", "evidence_version")
     )
-    if not locked:
+    if not read:
         return RecalculationSummary(calculated=0, stored=())
-    ids = [pk for pk, _ in locked]
-    models = evidence.current_models(workspace_id for _, workspace_id in locked)
-    for workspace_id in {workspace_id for _, workspace_id in locked} - set(models):
+    ids = [pk for pk, _, _ in read]
+    versions = {pk: version for pk, _, version in read}
+    models = evidence.current_models(workspace_id for _, workspace_id, _ in read)
+    for workspace_id in {workspace_id for _, workspace_id, _ in read} - set(models):
         models[workspace_id] = scoring_model_ensure(
             workspace=Workspace.objects.get(pk=workspace_id)
         )
@@ -184,21 +190,82 @@ def _recalculate_batch(
                 created_at=now,
             )
         )
-    stored = _store_snapshots(snapshots, failed)
+    written = {snapshot.project_id for snapshot in snapshots}
+    stored = _store_current(snapshots, failed, versions, previous)
+    # The projects without a new snapshot: unchanged, or failed in the engine. No row is held
+    # for them; the conditional update leaves a project marked if its evidence moved on.
+    _clear_marks(
+        {pk: versions[pk] for pk in ids if pk not in written},
+        {pk: message for pk, message in failed.items() if pk not in written},
+    )
+    return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
+
+
+@transaction.atomic
+def _store_current(
+    snapshots: list[ScoreSnapshot],
+    failed: dict[int, str],
+    versions: Mapping[int, int],
+    previous: Mapping[int, evidence.LatestState],
+) -> list[ScoreSnapshot]:
+    """Store the new snapshots whose project's evidence has not changed since it was read.
+
+    Their project rows are locked for this short transaction only (in id order, so that two
+    recalculations cannot deadlock): it also makes two recalculations of the same project,
+    say the queued one and the sweep, store one snapshot, not two.
+    """
+    if not snapshots:
+        return []
+    locked = dict(
+        Project.objects.select_for_update()
+        .filter(pk__in=[snapshot.project_id for snapshot in snapshots])
+        .order_by("pk")
+        .values_list("pk", "evidence_version")
+    )
+    latest = evidence.latest_states(list(locked))
+
+    def fingerprint(states: Mapping[int, evidence.LatestState], project_id: int) -> str | None:
+        state = states.get(project_id)
+        return state.fingerprint if state is not None else None
+
+    current = [
+        snapshot
+        for snapshot in snapshots
+        if locked.get(snapshot.project_id) == versions[snapshot.project_id]
+        and fingerprint(latest, snapshot.project_id) == fingerprint(previous, snapshot.project_id)
+    ]
+    stored = _store_snapshots(current, failed)
     project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
-    Project.objects.filter(pk__in=ids).exclude(pk__in=failed).update(
-        needs_recalculation=False, recalculation_error=""
+    written = {snapshot.project_id for snapshot in current}
+    _clear_marks(
+        {pk: versions[pk] for pk in written},
+        {pk: message for pk, message in failed.items() if pk in written},
     )
+    return stored
+
+
+def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None:
+    """Clear the mark of each project whose evidence version is still `versions[project]`,
+    with the message of its failure if it failed (`failed` holds some of those projects), or
+    none."""
+    succeeded = [
+        Q(pk=project_id, evidence_version=version)
+        for project_id, version in versions.items()
+        if project_id not in failed
+    ]
+    if succeeded:
+        Project.objects.filter(reduce(operator.or_, succeeded)).update(
+            needs_recalculation=False, recalculation_error=""
+        )
     for project_id, message in failed.items():
         # Marked failed rather than dirty: retrying every minute would fail the same way until
         # the scoring model changes, and saving a model marks its projects again.
-        Project.objects.filter(pk=project_id).update(
+        Project.objects.filter(pk=project_id, evidence_version=versions[project_id]).update(
             needs_recalculation=False, recalculation_error=message
         )
-    return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
 
 
 def _notify_snapshots_stored(stored: list[ScoreSnapshot]) -> None:
@@ -344,8 +411,11 @@ def publish_recalculation(project_id: int) -> None:
     from scoring.tasks import recalculate_project
 
     try:
-        # Another callback of the same burst may already have recalculated it (eager mode).
-        if not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
+        # In-process tasks (the embedded default): another callback of the same burst may
+        # already have recalculated it. With a broker the flag was set in the transaction that
+        # just committed, so reading it back would cost every submission a query for nothing.
+        eager = recalculate_project.app.conf.task_always_eager
+        if eager and not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
             return
         key = _coalescing_key(project_id)
         delay = settings.SCORING_COALESCE_SECONDS

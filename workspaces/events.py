@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, update_wrapper
 from typing import Any
 
 from django.db import transaction
@@ -41,4 +41,6 @@ def event_emit(*, workspace_id: int, type: str, data: Mapping[str, Any]) -> None
     """Hand the event to every registered handler once the current transaction commits."""
     event = Event(workspace_id=workspace_id, type=type, data=dict(data))
     for handler in _handlers:
-        transaction.on_commit(partial(handler, event), robust=True)
+        # Named after the handler: Django logs a robust callback's failure by its __qualname__,
+        # which a bare partial lacks (the logging itself would then raise).
+        transaction.on_commit(update_wrapper(partial(handler, event), handler), robust=True)

@@ -51,6 +51,7 @@ from readiness.services.responses import (
     invitation_mark_opened,
     response_save_draft,
     response_submit,
+    response_submit_by_token,
     responses_import,
 )
 from readiness.services.templates import (
@@ -120,6 +121,7 @@ __all__ = [
     "reminders_send_due",
     "response_save_draft",
     "response_submit",
+    "response_submit_by_token",
     "responses_import",
     "survey_state",
     "SurveyUnavailable",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 
 from readiness import hooks
 from readiness.models import Account, Project, ProjectStatus
@@ -53,8 +54,12 @@ def project_mark_for_recalculation(*, project_id: int) -> None:
 
     Call inside the transaction that changed its evidence. The flag is the source of truth:
     if the broker is down the enqueue is skipped with a warning and the periodic sweep catches up.
+    The evidence version tells a recalculation that read the evidence before this change that
+    its result is already out of date (it then leaves the flag set).
     """
-    Project.objects.filter(pk=project_id).update(needs_recalculation=True)
+    Project.objects.filter(pk=project_id).update(
+        needs_recalculation=True, evidence_version=F("evidence_version") + 1
+    )
     # Scoring sits above readiness, so it is asked through the hook it registered (after commit).
     hooks.evidence_changed(project_id=project_id)
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from readiness import csv_io
+from readiness import csv_io, hooks
 from readiness.models import (
     Answer,
     Assessment,
@@ -33,6 +34,7 @@ from readiness.services.assessments import (
 )
 from readiness.services.invitations import invitation_create, role_value
 from readiness.services.projects import project_mark_for_recalculation
+from readiness.survey import tokens
 
 # --- Responses ----------------------------------------------------------------------------
 
@@ -81,14 +83,41 @@ def answer_clean(*, item: TemplateItem, raw: str) -> AnswerValue | None:
     return AnswerValue(value=value)
 
 
-def _locked_invitation(invitation: Invitation) -> Invitation:
-    # Only the invitation's row: FOR UPDATE would otherwise also lock the joined assessment and
-    # template, and every draft save and submission of the assessment would wait for the others.
-    return (
+def _locked_invitation(invitation: Invitation) -> int | None:
+    """Lock the invitation's row; refresh on `invitation` what may have changed since it was
+    read (submitted, withdrawn, opened, the assessment's dates and state); return the id of
+    its draft, or None when it has none yet.
+
+    One query. The lock makes one submission per invitation, and keeps a draft save from
+    writing into a response that is being submitted.
+    """
+    # FOR UPDATE OF the invitation only: over the join it would also lock the assessment's row,
+    # and every draft save and submission of the assessment would wait for the others.
+    draft = Response.objects.filter(invitation=OuterRef("pk"), status=ResponseStatus.DRAFT)
+    assessment = invitation.assessment
+    (
+        invitation.submitted_at,
+        invitation.withdrawn_at,
+        invitation.opened_at,
+        assessment.state,
+        assessment.opens_on,
+        assessment.closes_on,
+        draft_id,
+    ) = (
         Invitation.objects.select_for_update(of=("self",))
-        .select_related("assessment", "assessment__template")
-        .get(pk=invitation.pk)
+        .filter(pk=invitation.pk)
+        .values_list(
+            "submitted_at",
+            "withdrawn_at",
+            "opened_at",
+            "assessment__state",
+            "assessment__opens_on",
+            "assessment__closes_on",
+            Subquery(draft.values("pk")[:1]),
+        )
+        .get()
     )
+    return draft_id
 
 
 def _refuse_unless_answerable(invitation: Invitation, now: datetime.datetime) -> None:
@@ -116,14 +145,15 @@ def response_save_draft(
     answers: Mapping[str, str],
     step: int,
     now: datetime.datetime | None = None,
-) -> Response:
+) -> None:
     """Save the answers of one survey step in the invitation's draft (blank clears an answer).
 
     Raise a ValidationError keyed by item code and store nothing when any answer is invalid.
     """
     now = _now(now)
-    invitation = _locked_invitation(invitation)
+    draft_id = _locked_invitation(invitation)
     _refuse_unless_answerable(invitation, now)
+    # The survey's pages have prefetched the items already (`sections_of`): no second query.
     items = {item.code: item for item in invitation.assessment.template.items.all()}
     cleaned: dict[TemplateItem, AnswerValue | None] = {}
     errors: dict[str, list[str]] = {}
@@ -139,25 +169,37 @@ def response_save_draft(
             errors[code] = error.messages
     if errors:
         raise ValidationError(errors)
-    draft, _ = Response.objects.get_or_create(
-        invitation=invitation,
-        status=ResponseStatus.DRAFT,
-        defaults={
-            "workspace_id": invitation.workspace_id,
-            "assessment": invitation.assessment,
-            "source": ResponseSource.WORKSHOP if invitation.workshop_id else ResponseSource.WEB,
-        },
-    )
-    draft.answers.filter(item__in=list(cleaned)).delete()
+    # Our own values on rows of the invitation locked above: nothing for full_clean() to
+    # check that the constraints do not, and it would cost five queries per step.
+    if draft_id is None:
+        draft_id = Response.objects.create(
+            workspace_id=invitation.workspace_id,
+            invitation=invitation,
+            assessment_id=invitation.assessment_id,
+            source=ResponseSource.WORKSHOP if invitation.workshop_id else ResponseSource.WEB,
+            current_step=max(step, 0),
+            created_at=now,
+        ).pk
+    else:
+        Response.objects.filter(pk=draft_id).update(current_step=max(step, 0), updated_at=now)
+    cleared = [item for item, answer in cleaned.items() if answer is None]
+    if cleared:
+        Answer.objects.filter(response_id=draft_id, item__in=cleared).delete()
     Answer.objects.bulk_create(
-        Answer(response=draft, item=item, value=a.value, dont_know=a.dont_know, text=a.text)
-        for item, a in cleaned.items()
-        if a is not None
+        [
+            Answer(
+                response_id=draft_id, item=item, value=a.value, dont_know=a.dont_know, text=a.text
+            )
+            for item, a in cleaned.items()
+            if a is not None
+        ],
+        update_conflicts=True,
+        unique_fields=["response", "item"],
+        update_fields=["value", "dont_know", "text"],
     )
-    _save(draft, {"current_step": max(step, 0)})
     if invitation.opened_at is None:
-        _save(invitation, {"opened_at": now})
-    return draft
+        Invitation.objects.filter(pk=invitation.pk).update(opened_at=now)
+        invitation.opened_at = now
 
 
 @transaction.atomic
@@ -169,9 +211,12 @@ def invitation_mark_opened(*, invitation: Invitation, now: datetime.datetime | N
 @transaction.atomic
 def response_submit(*, invitation: Invitation, now: datetime.datetime | None = None) -> Response:
     """Submit the invitation's draft once; it becomes read-only and the project is marked for
-    recalculation. A second submission raises AlreadySubmitted and changes nothing."""
+    recalculation. A second submission raises AlreadySubmitted and changes nothing.
+
+    The survey link submits through `response_submit_by_token`, which does the same.
+    """
     now = _now(now)
-    invitation = _locked_invitation(invitation)
+    _locked_invitation(invitation)
     _refuse_unless_answerable(invitation, now)
     draft = (
         Response.objects.filter(invitation=invitation, status=ResponseStatus.DRAFT)
@@ -199,7 +244,105 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
     )
     project_mark_for_recalculation(project_id=invitation.assessment.project_id)
     draft.status, draft.submitted_at, draft.updated_at = ResponseStatus.SUBMITTED, now, now
+    invitation.submitted_at, invitation.opened_at = now, invitation.opened_at or now
     return draft
+
+
+# The databases on which `response_submit_by_token` is one hand-written statement; elsewhere
+# (SQLite, the embedded default) it finds the invitation and calls `response_submit`.
+ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
+
+# What `response_submit` does, as one statement. Under load a submission's cost is Python and
+# round trips, not PostgreSQL's work: building the ORM's queries (a five-table join to find the
+# invitation, a second load to lock it) and ten round trips cost several times a bare INSERT
+# (docs/performance.md, "Survey submission"). Here the invitation is found by its token,
+# checked and locked once, and the draft, the invitation and the project are updated in the
+# same statement, which is a transaction by itself. Any condition that fails (unknown or
+# withdrawn link, already submitted, survey not open, no answer) updates nothing and returns
+# no row; the caller then goes the general way, which says why.
+SUBMIT_BY_TOKEN = """
+WITH invitation AS (
+    SELECT invitation.id, assessment.project_id
+    FROM readiness_invitation AS invitation
+    JOIN readiness_assessment AS assessment ON assessment.id = invitation.assessment_id
+    WHERE (invitation.token_hash = %(token_hash)s OR invitation.previous_token_hash = %(token_hash)s)
+        AND invitation.submitted_at IS NULL
+        AND invitation.withdrawn_at IS NULL
+        AND assessment.state = %(open)s
+        AND assessment.opens_on <= %(today)s
+        AND (assessment.closes_on IS NULL OR assessment.closes_on >= %(today)s)
+    -- A second submission of the same link waits here, then finds it submitted: no row.
+    FOR UPDATE OF invitation
+), submitted AS (
+    UPDATE readiness_response AS response
+    SET status = %(submitted)s, submitted_at = %(now)s, updated_at = %(now)s
+    FROM invitation
+    WHERE response.invitation_id = invitation.id
+        AND response.status = %(draft)s
+        AND EXISTS (SELECT FROM readiness_answer AS answer WHERE answer.response_id = response.id)
+    RETURNING response.invitation_id, invitation.project_id
+), invitation_submitted AS (
+    UPDATE readiness_invitation AS invitation
+    SET submitted_at = %(now)s, opened_at = coalesce(invitation.opened_at, %(now)s)
+    FROM submitted
+    WHERE invitation.id = submitted.invitation_id
+)
+-- As project_mark_for_recalculation does, in the same transaction as the evidence.
+UPDATE readiness_project AS project
+SET needs_recalculation = true, evidence_version = project.evidence_version + 1
+FROM submitted
+WHERE project.id = submitted.project_id
+RETURNING project.id
+"""
+
+
+def response_submit_by_token(*, token: str, now: datetime.datetime | None = None) -> bool:
+    """Submit the draft of the invitation whose survey link carries `token`; return whether it
+    was submitted.
+
+    False changes nothing: the link is unknown or withdrawn, the response was already
+    submitted, the survey is not open, or the draft has no answer. The caller finds out which
+    as it did before (the survey's `submit` view through `response_submit`'s messages).
+    """
+    now = _now(now)
+    if not token or len(token) > 100:
+        return False
+    token_hash = tokens.hash_token(token)
+    if connection.vendor not in ONE_STATEMENT_VENDORS:
+        invitation = (
+            Invitation.objects.select_related("assessment")
+            .filter(Q(token_hash=token_hash) | Q(previous_token_hash=token_hash))
+            .first()
+        )
+        if invitation is None:
+            return False
+        try:
+            response_submit(invitation=invitation, now=now)
+        except ValidationError:
+            return False
+        return True
+    parameters = {
+        "token_hash": token_hash,
+        "today": timezone.localdate(now),
+        "now": now,
+        "open": AssessmentState.OPEN,
+        "draft": ResponseStatus.DRAFT,
+        "submitted": ResponseStatus.SUBMITTED,
+    }
+    try:
+        # Outside a transaction the statement is one by itself (no BEGIN and COMMIT round
+        # trips); inside a caller's, a savepoint keeps a refused statement from spoiling it.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            with connection.cursor() as cursor:
+                cursor.execute(SUBMIT_BY_TOKEN, parameters)
+                row = cursor.fetchone()
+    except IntegrityError:  # a submitted response the invitation did not record: refused
+        return False
+    if row is None:
+        return False
+    # Scoring sits above readiness: it publishes the recalculation once this has committed.
+    hooks.evidence_changed(project_id=row[0])
+    return True
 
 
 # --- Response import ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import wraps
 
 from django.core.exceptions import ValidationError
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -77,7 +78,10 @@ class Section:
 
 def sections_of(invitation: Invitation) -> list[Section]:
     """Return the survey's steps: one per dimension, in the template's order."""
-    return template_sections(invitation.assessment.template.items.all())
+    template = invitation.assessment.template
+    # Kept on the template, so that saving a step reads its items once, not twice.
+    prefetch_related_objects([template], "items")
+    return template_sections(template.items.all())
 
 
 def template_sections(items: Iterable[TemplateItem]) -> list[Section]:
@@ -384,9 +388,22 @@ def review_page(
     return render_page(request, "review", context, status=400 if error else 200)
 
 
+@never_cache
+def submit(request: HttpRequest, token: str) -> HttpResponse:
+    """Submit the survey: the common case in one statement, without loading the invitation.
+
+    Whatever keeps it from being submitted (unknown or withdrawn link, already submitted,
+    closed, nothing answered) is answered by `submit_refused`, as every other survey page.
+    """
+    if request.method == "POST" and services.response_submit_by_token(token=token):
+        return redirect("survey:welcome", token=token)
+    return submit_refused(request, token)
+
+
 @survey_view
 @require_POST
-def submit(request: HttpRequest, invitation: Invitation, context: dict) -> HttpResponse:
+def submit_refused(request: HttpRequest, invitation: Invitation, context: dict) -> HttpResponse:
+    """Say why the survey was not submitted (or submit it, should it have become possible)."""
     try:
         services.response_submit(invitation=invitation)
     except services.AlreadySubmitted:

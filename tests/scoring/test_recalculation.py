@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from readiness.models import Project, ResponseStatus
 from readiness.services import project_mark_for_recalculation
-from scoring import services, tasks
+from scoring import engine, services, tasks
 from scoring.models import ScoringModel
 from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
 from workspaces.models import Role
@@ -236,6 +236,74 @@ class TestCoalescing:
         assert worked_project.snapshots.get().responses == 6  # of 8: shown by threes
 
 
+class TestCalculatingWithoutLocks:
+    """A recalculation holds no project row while it calculates (SPEC §9): evidence that
+    arrives meanwhile is never lost, and two recalculations at once store one snapshot."""
+
+    def test_responses_submitted_during_the_calculation_keep_the_project_marked(
+        self, worked_project: Project
+    ) -> None:
+        assessment = worked_project.assessments.get()
+        calculate = engine.calculate
+
+        def calculate_while_three_people_submit(inputs: engine.ScoreInput) -> object:
+            if not submitted:
+                submitted.append(True)
+                with transaction.atomic():  # committed; its recalculation request is not run
+                    for _ in range(3):
+                        submitted_response(assessment=assessment, values=END_USER_4)
+                    project_mark_for_recalculation(project_id=worked_project.pk)
+            return calculate(inputs)
+
+        submitted: list[bool] = []
+        with mock.patch.object(engine, "calculate", calculate_while_three_people_submit):
+            services.projects_recalculate(project_ids=[worked_project.pk])
+        worked_project.refresh_from_db()
+        # The result missed the three responses: not stored, and the project stays marked.
+        assert worked_project.needs_recalculation
+        assert not worked_project.snapshots.exists()
+
+        assert tasks.sweep_dirty_projects.apply().get() == 1
+        worked_project.refresh_from_db()
+        assert not worked_project.needs_recalculation
+        assert worked_project.snapshots.get().responses == 6
+
+    def test_two_recalculations_of_a_project_at_once_store_one_snapshot(
+        self, worked_project: Project
+    ) -> None:
+        calculate = engine.calculate
+
+        def calculate_while_the_queued_one_runs(inputs: engine.ScoreInput) -> object:
+            if not started:
+                started.append(True)
+                queued.append(services.project_recalculate(project_id=worked_project.pk))
+            return calculate(inputs)
+
+        started: list[bool] = []
+        queued: list[object] = []
+        with mock.patch.object(engine, "calculate", calculate_while_the_queued_one_runs):
+            sweep = services.projects_recalculate(project_ids=[worked_project.pk])
+        # The queued one finished first and stored the score; the sweep, finding it stored
+        # meanwhile, stores nothing more.
+        assert queued[0] is not None and sweep.stored == ()
+        assert list(worked_project.snapshots.all()) == queued
+        worked_project.refresh_from_db()
+        assert not worked_project.needs_recalculation
+
+    def test_a_failure_after_new_evidence_leaves_the_project_marked(
+        self, worked_project: Project
+    ) -> None:
+        def fail_while_someone_submits(inputs: engine.ScoreInput) -> object:
+            project_mark_for_recalculation(project_id=worked_project.pk)
+            raise engine.InvalidInput("licensed seats must be positive")
+
+        with mock.patch.object(engine, "calculate", side_effect=fail_while_someone_submits):
+            services.projects_recalculate(project_ids=[worked_project.pk])
+        worked_project.refresh_from_db()
+        # Not recorded as failed: the new evidence may well calculate.
+        assert worked_project.needs_recalculation and worked_project.recalculation_error == ""
+
+
 class TestBrokerDown:
     def test_the_submission_succeeds_and_the_sweep_repairs(
         self, worked_project: Project, broker_down, caplog
@@ -290,3 +358,59 @@ class TestSchedule:
         closed = ProjectFactory(account__workspace=workspace, status="closed")
         assert tasks.recalculate_open_projects.apply().get() == 1
         assert open_project.snapshots.count() == 1 and not closed.snapshots.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None:
+    """The submission neither waits for the calculation nor is lost by it."""
+    from threading import Event, Thread
+
+    from django.db import connection
+
+    from readiness import hooks
+    from readiness import services as readiness_services
+    from readiness.survey import tokens
+    from tests.readiness.test_assessments import invite, open_assessment
+
+    # No queued recalculation after the submission: the sweep is the only one.
+    monkeypatch.setattr(hooks, "_evidence_handlers", [])
+    assessment = open_assessment()
+    for _ in range(3):
+        submitted_response(assessment=assessment, values=END_USER_4)
+    respondent = invite(assessment)
+    readiness_services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
+    calculating, finish = Event(), Event()
+    calculate = engine.calculate
+
+    def calculate_until_told(inputs: engine.ScoreInput) -> object:
+        calculating.set()
+        finish.wait(timeout=10)
+        return calculate(inputs)
+
+    def sweep() -> None:
+        try:
+            services.projects_recalculate(project_ids=[assessment.project_id])
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(engine, "calculate", calculate_until_told)
+    thread = Thread(target=sweep)
+    thread.start()
+    try:
+        assert calculating.wait(timeout=10)
+        with connection.cursor() as cursor:
+            # Fail instead of waiting, should the sweep hold the project's row.
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            token = tokens.token_for_salt(respondent.token_salt)
+            assert readiness_services.response_submit_by_token(token=token)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        finish.set()
+        thread.join()
+    project = Project.objects.get(pk=assessment.project_id)
+    # The sweep's result was out of date: not stored, and the project waits for the next pass.
+    assert project.needs_recalculation and not project.snapshots.exists()
