@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -140,8 +140,8 @@ def _recalculate_batch(
     Each project's evidence version is read before its evidence. A change committed after that
     (`project_mark_for_recalculation` bumps the version in its own transaction) makes the
     result out of date: it is not stored and the project stays marked for the next pass. So a
-    submission never waits for a calculation, only, at most, for the writing of its project's
-    new snapshot.
+    submission never waits for a calculation, nor for the writing of the snapshots: only, at
+    most, for the last two statements of that write (its project's row, `_store_current`).
     """
     read = list(
         Project.objects.filter(pk__in=project_ids)
@@ -201,6 +201,11 @@ def _recalculate_batch(
     return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
 
 
+# The first key of the advisory locks that keep two recalculations of a project from storing at
+# once (PostgreSQL's two-key form; the second key is the project's id).
+RECALCULATION_LOCK_KEY = 0x5C0E
+
+
 @transaction.atomic
 def _store_current(
     snapshots: list[ScoreSnapshot],
@@ -210,19 +215,29 @@ def _store_current(
 ) -> list[ScoreSnapshot]:
     """Store the new snapshots whose project's evidence has not changed since it was read.
 
-    Their project rows are locked for this short transaction only (in id order, so that two
-    recalculations cannot deadlock): it also makes two recalculations of the same project,
-    say the queued one and the sweep, store one snapshot, not two.
+    No project row is locked while the snapshots, the plans' effects and the events are
+    written: a submission, which updates its project's row, would wait for all of that. Two
+    recalculations of the same project (say the queued one and the sweep) are kept apart by an
+    advisory lock per project instead, taken in id order so that they cannot deadlock; the
+    second then finds the first's snapshot and stores none. The project rows are written last,
+    just before the commit: the portfolio's figures, then the marks, cleared only where the
+    evidence version is still the one read — a submission committed meanwhile leaves its
+    project marked for the next pass.
     """
     if not snapshots:
         return []
-    locked = dict(
-        Project.objects.select_for_update()
-        .filter(pk__in=[snapshot.project_id for snapshot in snapshots])
-        .order_by("pk")
-        .values_list("pk", "evidence_version")
+    project_ids = sorted({snapshot.project_id for snapshot in snapshots})
+    if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(%s, project_id)) FROM "
+                "(SELECT unnest(%s::integer[]) AS project_id ORDER BY 1) AS ordered",
+                [RECALCULATION_LOCK_KEY, project_ids],
+            )
+    now_versions = dict(
+        Project.objects.filter(pk__in=project_ids).values_list("pk", "evidence_version")
     )
-    latest = evidence.latest_states(list(locked))
+    latest = evidence.latest_states(project_ids)
 
     def fingerprint(states: Mapping[int, evidence.LatestState], project_id: int) -> str | None:
         state = states.get(project_id)
@@ -231,14 +246,14 @@ def _store_current(
     current = [
         snapshot
         for snapshot in snapshots
-        if locked.get(snapshot.project_id) == versions[snapshot.project_id]
+        if now_versions.get(snapshot.project_id) == versions[snapshot.project_id]
         and fingerprint(latest, snapshot.project_id) == fingerprint(previous, snapshot.project_id)
     ]
     stored = _store_snapshots(current, failed)
-    project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
+    project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
     written = {snapshot.project_id for snapshot in current}
     _clear_marks(
         {pk: versions[pk] for pk in written},

@@ -414,3 +414,62 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
     project = Project.objects.get(pk=assessment.project_id)
     # The sweep's result was out of date: not stored, and the project waits for the next pass.
     assert project.needs_recalculation and not project.snapshots.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_goes_through_while_a_sweep_writes_its_snapshots(monkeypatch) -> None:
+    """Nor does it wait while the sweep stores the snapshots, effects and events of its batch:
+    the project's row is written only at the very end, and the submission keeps it marked."""
+    from threading import Event, Thread
+
+    from django.db import connection
+
+    from readiness import hooks
+    from readiness import services as readiness_services
+    from readiness.survey import tokens
+    from tests.readiness.test_assessments import invite, open_assessment
+
+    monkeypatch.setattr(hooks, "_evidence_handlers", [])
+    assessment = open_assessment()
+    for _ in range(3):
+        submitted_response(assessment=assessment, values=END_USER_4)
+    respondent = invite(assessment)
+    readiness_services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
+    writing, finish = Event(), Event()
+    notify = services._notify_snapshots_stored
+
+    def notify_when_told(stored: list) -> None:
+        writing.set()
+        finish.wait(timeout=10)
+        notify(stored)
+
+    def sweep() -> None:
+        try:
+            services.projects_recalculate(project_ids=[assessment.project_id])
+        finally:
+            connection.close()
+
+    monkeypatch.setattr(services, "_notify_snapshots_stored", notify_when_told)
+    thread = Thread(target=sweep)
+    thread.start()
+    try:
+        assert writing.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")  # fail instead of waiting for the sweep
+        try:
+            token = tokens.token_for_salt(respondent.token_salt)
+            assert readiness_services.response_submit_by_token(token=token)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        finish.set()
+        thread.join()
+    project = Project.objects.get(pk=assessment.project_id)
+    # The snapshot of the three earlier responses is stored; the fourth waits for the next pass.
+    assert project.snapshots.get().responses == 3
+    assert project.needs_recalculation
+    services.projects_recalculate(project_ids=[project.pk])
+    project.refresh_from_db()
+    assert not project.needs_recalculation
