@@ -35,17 +35,7 @@ from workspaces.models import Membership
 from workspaces.permissions import Action as Permission
 
 # Fields of the page's action form, in the API's names (the owner is a user id here).
-FORM_FIELDS = (
-    "title",
-    "description",
-    "target",
-    "target_group",
-    "owner",
-    "due_on",
-    "customer_owner_name",
-    "customer_owner_email",
-    "source_assessment",
-)
+FORM_FIELDS: tuple[str, ...] = tuple(ActionForm.Meta.fields)
 # An action without a due date sorts after every dated one.
 NO_DUE_DATE = datetime.date(9999, 12, 31)
 

@@ -360,10 +360,10 @@ class TestSchedule:
         assert open_project.snapshots.count() == 1 and not closed.snapshots.exists()
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None:
-    """The submission neither waits for the calculation nor is lost by it."""
+def _submit_while_the_sweep_pauses_in(monkeypatch, module: object, name: str) -> Project:
+    """Start a sweep over a project with three responses, pause it in `module.name`, submit a
+    fourth response meanwhile (failing instead of waiting, should the sweep hold the project's
+    row), then let the sweep finish; return the project."""
     from threading import Event, Thread
 
     from django.db import connection
@@ -380,13 +380,13 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
         submitted_response(assessment=assessment, values=END_USER_4)
     respondent = invite(assessment)
     readiness_services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
-    calculating, finish = Event(), Event()
-    calculate = engine.calculate
+    paused, finish = Event(), Event()
+    original = getattr(module, name)
 
-    def calculate_until_told(inputs: engine.ScoreInput) -> object:
-        calculating.set()
+    def pause_until_told(*args: object) -> object:
+        paused.set()
         finish.wait(timeout=10)
-        return calculate(inputs)
+        return original(*args)
 
     def sweep() -> None:
         try:
@@ -394,13 +394,12 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
         finally:
             connection.close()
 
-    monkeypatch.setattr(engine, "calculate", calculate_until_told)
+    monkeypatch.setattr(module, name, pause_until_told)
     thread = Thread(target=sweep)
     thread.start()
     try:
-        assert calculating.wait(timeout=10)
+        assert paused.wait(timeout=10)
         with connection.cursor() as cursor:
-            # Fail instead of waiting, should the sweep hold the project's row.
             cursor.execute("SET lock_timeout = '2s'")
         try:
             token = tokens.token_for_salt(respondent.token_salt)
@@ -411,7 +410,14 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
     finally:
         finish.set()
         thread.join()
-    project = Project.objects.get(pk=assessment.project_id)
+    return Project.objects.get(pk=assessment.project_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None:
+    """The submission neither waits for the calculation nor is lost by it."""
+    project = _submit_while_the_sweep_pauses_in(monkeypatch, engine, "calculate")
     # The sweep's result was out of date: not stored, and the project waits for the next pass.
     assert project.needs_recalculation and not project.snapshots.exists()
 
@@ -421,52 +427,7 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
 def test_a_submission_goes_through_while_a_sweep_writes_its_snapshots(monkeypatch) -> None:
     """Nor does it wait while the sweep stores the snapshots, effects and events of its batch:
     the project's row is written only at the very end, and the submission keeps it marked."""
-    from threading import Event, Thread
-
-    from django.db import connection
-
-    from readiness import hooks
-    from readiness import services as readiness_services
-    from readiness.survey import tokens
-    from tests.readiness.test_assessments import invite, open_assessment
-
-    monkeypatch.setattr(hooks, "_evidence_handlers", [])
-    assessment = open_assessment()
-    for _ in range(3):
-        submitted_response(assessment=assessment, values=END_USER_4)
-    respondent = invite(assessment)
-    readiness_services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
-    writing, finish = Event(), Event()
-    notify = services._notify_snapshots_stored
-
-    def notify_when_told(stored: list) -> None:
-        writing.set()
-        finish.wait(timeout=10)
-        notify(stored)
-
-    def sweep() -> None:
-        try:
-            services.projects_recalculate(project_ids=[assessment.project_id])
-        finally:
-            connection.close()
-
-    monkeypatch.setattr(services, "_notify_snapshots_stored", notify_when_told)
-    thread = Thread(target=sweep)
-    thread.start()
-    try:
-        assert writing.wait(timeout=10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")  # fail instead of waiting for the sweep
-        try:
-            token = tokens.token_for_salt(respondent.token_salt)
-            assert readiness_services.response_submit_by_token(token=token)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-    finally:
-        finish.set()
-        thread.join()
-    project = Project.objects.get(pk=assessment.project_id)
+    project = _submit_while_the_sweep_pauses_in(monkeypatch, services, "_notify_snapshots_stored")
     # The snapshot of the three earlier responses is stored; the fourth waits for the next pass.
     assert project.snapshots.get().responses == 3
     assert project.needs_recalculation
