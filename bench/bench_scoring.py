@@ -18,7 +18,6 @@ Sizes can be lowered for a quick run: --projects 100 --responses 10 --single 200
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import random
 import secrets
@@ -37,20 +36,13 @@ import django  # noqa: E402
 django.setup()
 
 from common import alternate, machine_line, vacuum_analyze  # noqa: E402
+from data import make_projects  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
-from readiness import services as readiness_services  # noqa: E402
 from readiness.models import (  # noqa: E402
-    Account,
-    Answer,
-    Assessment,
-    Invitation,
     Project,
-    Response,
-    ResponseStatus,
 )
 from scoring import services  # noqa: E402
 from scoring.models import ScoreSnapshot  # noqa: E402
@@ -68,76 +60,6 @@ TABLES = (
     "scoring_scoresnapshot",
     "scoring_usageevent",
 )
-
-
-def make_projects(
-    workspace: Workspace, count: int, responses: int, rng: random.Random
-) -> list[int]:
-    """Create `count` live projects, each with one assessment of `responses` submitted ones."""
-    template = readiness_services.default_template_ensure(workspace=workspace)
-    items = list(template.items.exclude(kind="text"))
-    account = Account.objects.create(workspace=workspace, name=f"Bench {secrets.token_hex(4)}")
-    projects = Project.objects.bulk_create(
-        Project(
-            workspace=workspace,
-            account=account,
-            name=f"Project {number}",
-            product_name="RouteWise",
-            licensed_seats=100,
-            status="live",
-        )
-        for number in range(count)
-    )
-    opens_on = datetime.date(2026, 1, 5)
-    assessments = Assessment.objects.bulk_create(
-        Assessment(
-            workspace=workspace, project=project, template=template, name="Bench", opens_on=opens_on
-        )
-        for project in projects
-    )
-    invitations = Invitation.objects.bulk_create(
-        (
-            Invitation(
-                workspace=workspace,
-                assessment=assessment,
-                name=f"Person {number}",
-                email=f"p{number}@bench.example",
-                role="end_user" if number % 4 else "manager",
-                token_salt=secrets.token_hex(16),
-                token_hash=secrets.token_hex(32),
-            )
-            for assessment in assessments
-            for number in range(responses)
-        ),
-        batch_size=5000,
-    )
-    now = timezone.now()
-    rows = Response.objects.bulk_create(
-        (
-            Response(
-                workspace=workspace,
-                invitation=invitation,
-                assessment_id=invitation.assessment_id,
-                status=ResponseStatus.SUBMITTED,
-                submitted_at=now,
-            )
-            for invitation in invitations
-        ),
-        batch_size=5000,
-    )
-    Answer.objects.bulk_create(
-        (
-            Answer(
-                response=response,
-                item=item,
-                value=rng.randint(0, 10) if item.kind == "nps" else rng.randint(1, 5),
-            )
-            for response in rows
-            for item in items
-        ),
-        batch_size=10000,
-    )
-    return [project.pk for project in projects]
 
 
 def measure(run: Callable[[], object]) -> tuple[float, int]:
@@ -198,7 +120,7 @@ def main() -> None:
 def run(workspace: Workspace, options: argparse.Namespace, rng: random.Random) -> None:
     # 1. One project with --single responses, against the aggregate, alternating.
     start = time.perf_counter()
-    [single] = make_projects(workspace, 1, options.single, rng)
+    [single], _ = make_projects(workspace, 1, options.single, rng)
     print(
         f"\nCreated 1 project x {options.single} responses in {time.perf_counter() - start:.1f} s"
     )
@@ -233,13 +155,13 @@ def run(workspace: Workspace, options: argparse.Namespace, rng: random.Random) -
 
     # 2. The sweep over --projects x --responses.
     start = time.perf_counter()
-    many = make_projects(workspace, options.projects, options.responses, rng)
+    many, _ = make_projects(workspace, options.projects, options.responses, rng)
     print(
         f"\nCreated {options.projects} projects x {options.responses} responses in "
         f"{time.perf_counter() - start:.1f} s"
     )
     size = min(100, options.projects)
-    small = make_projects(workspace, size, 5, rng)
+    small, _ = make_projects(workspace, size, 5, rng)
     vacuum_analyze(TABLES)
     Project.objects.filter(pk__in=many).update(needs_recalculation=True)
     elapsed, queries = measure(lambda: services.projects_recalculate(project_ids=many))

@@ -93,11 +93,11 @@ from django.db.models import Count  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench.common import alternate, machine_line, vacuum_analyze  # noqa: E402
+from bench.data import make_projects  # noqa: E402
 from bench.survey_urls import BASELINE_TABLE  # noqa: E402
 from config.celery_app import app as celery_app  # noqa: E402
 from readiness import services  # noqa: E402
 from readiness.models import (  # noqa: E402
-    Account,
     Answer,
     Assessment,
     Invitation,
@@ -280,74 +280,14 @@ def sweep_data_create(projects: int, responses: int, rng: random.Random) -> tupl
     workspace = workspace_services.workspace_create(
         name="Sweep benchmark", slug=f"bench-sweep-{uuid.uuid4().hex[:8]}"
     )
-    template = services.default_template_ensure(workspace=workspace)
-    items = list(template.items.exclude(kind=ItemKind.TEXT))
-    account = Account.objects.create(workspace=workspace, name="Sweep Corp")
-    rows = Project.objects.bulk_create(
-        Project(
-            workspace=workspace,
-            account=account,
-            name=f"Sweep project {number}",
-            product_name="RouteWise",
-            licensed_seats=responses * 2,
-            status="live",
-        )
-        for number in range(projects)
+    _, answers = make_projects(
+        workspace,
+        projects,
+        responses,
+        rng,
+        opens_on=timezone.localdate() - datetime.timedelta(days=7),
     )
-    opens_on = timezone.localdate() - datetime.timedelta(days=7)
-    assessments = Assessment.objects.bulk_create(
-        Assessment(
-            workspace=workspace,
-            project=project,
-            template=template,
-            name="Kick-off",
-            opens_on=opens_on,
-        )
-        for project in rows
-    )
-    invitations = Invitation.objects.bulk_create(
-        (
-            Invitation(
-                workspace=workspace,
-                assessment=assessment,
-                name=f"Person {number}",
-                email=f"person{number}@sweep.example",
-                role="end_user" if number % 4 else "manager",
-                token_salt=tokens.new_salt(),
-                token_hash=secrets.token_hex(32),
-            )
-            for assessment in assessments
-            for number in range(responses)
-        ),
-        batch_size=5000,
-    )
-    now = timezone.now()
-    submitted = SurveyResponse.objects.bulk_create(
-        (
-            SurveyResponse(
-                workspace=workspace,
-                invitation=invitation,
-                assessment_id=invitation.assessment_id,
-                status=ResponseStatus.SUBMITTED,
-                submitted_at=now,
-            )
-            for invitation in invitations
-        ),
-        batch_size=5000,
-    )
-    answers = Answer.objects.bulk_create(
-        (
-            Answer(
-                response=response,
-                item=item,
-                value=rng.randint(0, 10) if item.kind == ItemKind.NPS else rng.randint(1, 5),
-            )
-            for response in submitted
-            for item in items
-        ),
-        batch_size=10000,
-    )
-    return workspace, len(answers)
+    return workspace, answers
 
 
 def sweep_forever(project_ids: list[int]) -> None:
