@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import QuerySet
 from rest_framework import generics, serializers
 
 from api.base import ApiViewMixin, IdempotentCreateMixin
 from api.fields import IdFilter, WorkspacePrimaryKeyField
-from readiness import services
+from readiness import selectors, services
 from readiness.models import Account, Project, ProjectStatus
 
 
@@ -20,6 +21,9 @@ class ProjectSerializer(serializers.ModelSerializer):
     )
     licensed_seats = serializers.IntegerField(
         min_value=1, max_value=10_000_000, allow_null=True, required=False
+    )
+    needs_recalculation = serializers.SerializerMethodField(
+        help_text="Whether the project's score is about to be recalculated with newer evidence."
     )
 
     class Meta:
@@ -40,6 +44,9 @@ class ProjectSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "needs_recalculation", "created_at", "updated_at"]
         validators: list[Any] = []
+
+    def get_needs_recalculation(self, project: Project) -> bool:
+        return selectors.project_recalculation_due(project)
 
     def create(self, validated_data: dict[str, Any]) -> Project:
         return services.project_create(**validated_data)
@@ -64,6 +71,9 @@ class ProjectList(ApiViewMixin, IdempotentCreateMixin, generics.ListCreateAPIVie
 
     queryset = Project.objects.all()
 
+    def get_queryset(self) -> QuerySet[Project]:
+        return selectors.projects_with_recalculation_due(super().get_queryset())
+
     def perform_create(self, serializer: serializers.Serializer) -> None:
         serializer.save(workspace=self.workspace)
 
@@ -74,3 +84,6 @@ class ProjectDetail(ApiViewMixin, generics.RetrieveUpdateAPIView):
     http_method_names = ["get", "patch", "head", "options"]
 
     queryset = Project.objects.all()
+
+    def get_queryset(self) -> QuerySet[Project]:
+        return selectors.projects_with_recalculation_due(super().get_queryset())

@@ -81,7 +81,7 @@ class ProjectScore(ApiViewMixin, generics.GenericAPIView):
         return Response(
             {
                 "project": project.pk,
-                "needs_recalculation": project.needs_recalculation,
+                "needs_recalculation": readiness_selectors.project_recalculation_due(project),
                 "snapshot": ScoreSerializer(snapshot).data if snapshot else None,
             }
         )

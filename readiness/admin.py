@@ -15,6 +15,7 @@ from readiness.models import (
     Account,
     Answer,
     Assessment,
+    EvidenceChange,
     Invitation,
     Project,
     Response,
@@ -127,6 +128,14 @@ class ResponseAdmin(ReadOnlyAdmin):
 class AnswerAdmin(ReadOnlyAdmin):
     list_display = ["response", "item", "value", "dont_know"]
     raw_id_fields = ["response", "item"]
+
+
+@admin.register(EvidenceChange)
+class EvidenceChangeAdmin(ReadOnlyAdmin):
+    """Submissions the project's score does not count yet; the recalculation deletes them."""
+
+    list_display = ["id", "project", "created_at"]
+    raw_id_fields = ["project"]
 
 
 @admin.register(Workshop)

@@ -173,6 +173,31 @@ class Project(WorkspaceOwned):
         return f"{self.account.name} — {self.name}"
 
 
+class EvidenceChange(models.Model):
+    """A submitted response that the project's score does not include yet.
+
+    Submissions mark their project by adding a row here rather than by updating the project's
+    row (`needs_recalculation`, `evidence_version`): every submission of a project would
+    otherwise queue on that one row from its update to its commit, and a survey's respondents
+    submit at the same moments. A recalculation deletes the rows it read before reading the
+    evidence, in the transaction that stores its result; a row added meanwhile stays, so the
+    project stays due. A project needs recalculation while its flag is set or it has a row here
+    (`readiness.selectors.project_ids_needing_recalculation`).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No foreign-key constraint: its check would lock the project's row (FOR KEY SHARE) in
+    # every submission, the contention this table exists to avoid. Django still deletes the
+    # rows with their project (the collector, not the database, cascades).
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, db_constraint=False, related_name="evidence_changes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Evidence change {self.pk} of project {self.project_id}"
+
+
 class Dimension(models.TextChoices):
     AWARENESS = "awareness", "Awareness"
     DESIRE = "desire", "Desire"

@@ -7,7 +7,19 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.shortcuts import get_object_or_404
 
 from readiness import hooks
@@ -18,6 +30,7 @@ from readiness.models import (
     Account,
     Answer,
     Assessment,
+    EvidenceChange,
     Invitation,
     ItemKind,
     Project,
@@ -59,6 +72,37 @@ def project_list(*, workspace: Workspace) -> QuerySet[Project]:
         .select_related("account", "account__owner")
         .annotate(assessment_count=Count("assessments", distinct=True))
     )
+
+
+def projects_with_recalculation_due(queryset: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate each project with `recalculation_due`: its score does not include all its
+    evidence yet, because it is marked (`needs_recalculation`) or has a submission not yet
+    counted (`EvidenceChange`)."""
+    return queryset.annotate(
+        recalculation_due=ExpressionWrapper(
+            Q(needs_recalculation=True)
+            | Exists(EvidenceChange.objects.filter(project_id=OuterRef("pk"))),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def project_recalculation_due(project: Project) -> bool:
+    """Return whether the project's score is about to change (see the annotation above)."""
+    if project.needs_recalculation:
+        return True
+    annotated = getattr(project, "recalculation_due", None)
+    if annotated is not None:
+        return annotated
+    return EvidenceChange.objects.filter(project_id=project.pk).exists()
+
+
+def project_ids_needing_recalculation() -> list[int]:
+    """Return every project whose recalculation is due, in every workspace (the sweep's work)."""
+    marked = Project.objects.filter(needs_recalculation=True).values_list("pk", flat=True)
+    changed = EvidenceChange.objects.values_list("project_id", flat=True).distinct()
+    existing = Project.objects.filter(pk__in=changed).values_list("pk", flat=True)
+    return sorted({*marked, *existing})
 
 
 def project_get(*, workspace: Workspace, project_id: int) -> Project:

@@ -18,6 +18,7 @@ from operator import itemgetter
 from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, Subquery
 
+from readiness import selectors as readiness_selectors
 from readiness.models import (
     ADKAR_DIMENSIONS,
     Assessment,
@@ -410,9 +411,7 @@ def latest_states(project_ids: Sequence[int]) -> dict[int, LatestState]:
 
 def dirty_project_ids() -> list[int]:
     """Return every project marked for recalculation, in every workspace (the sweep's work)."""
-    return list(
-        Project.objects.filter(needs_recalculation=True).order_by("pk").values_list("pk", flat=True)
-    )
+    return readiness_selectors.project_ids_needing_recalculation()
 
 
 def open_project_ids() -> list[int]:

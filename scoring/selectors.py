@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max, OuterRef, QuerySet, Subquery
 
+from readiness import selectors as readiness_selectors
 from readiness.models import AssessmentState, Project
 from scoring import engine
 from scoring.models import ScoreSnapshot, ScoringModel
@@ -130,7 +131,7 @@ def project_score(*, project: Project) -> dict[str, object]:
         "latest": latest,
         "groups": engine.shown_groups(latest.breakdown) if latest else {},
         "history": history,
-        "needs_recalculation": project.needs_recalculation,
+        "needs_recalculation": readiness_selectors.project_recalculation_due(project),
         "recalculation_error": project.recalculation_error,
     }
 

@@ -33,7 +33,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from readiness.models import Assessment, Project, ProjectStatus, ResponseStatus
+from readiness import selectors as readiness_selectors
+from readiness.models import Assessment, EvidenceChange, Project, ProjectStatus, ResponseStatus
 from scoring import engine, evidence, hooks, selectors
 from scoring.models import ScoreSnapshot, ScoringModel
 from workspaces.events import event_emit
@@ -137,9 +138,11 @@ def _recalculate_batch(
 ) -> RecalculationSummary:
     """Read and calculate a batch without holding any row; store the results still current.
 
-    Each project's evidence version is read before its evidence. A change committed after that
-    (`project_mark_for_recalculation` bumps the version in its own transaction) makes the
-    result out of date: it is not stored and the project stays marked for the next pass. So a
+    Each project's evidence version is read before its evidence: its `evidence_version` and its
+    evidence changes (`EvidenceChange`, one per submission). A change committed after that
+    (`project_mark_for_recalculation` bumps the version, a submission adds a change, each in its
+    own transaction) makes the result out of date: it is not stored and the project stays due
+    for the next pass. So a
     submission never waits for a calculation, nor for the writing of the snapshots: only, at
     most, for the last two statements of that write (its project's row, `_store_current`).
     """
@@ -151,7 +154,7 @@ def _recalculate_batch(
     if not read:
         return RecalculationSummary(calculated=0, stored=())
     ids = [pk for pk, _, _ in read]
-    versions = {pk: version for pk, _, version in read}
+    versions = _evidence_versions(read)
     models = evidence.current_models(workspace_id for _, workspace_id, _ in read)
     for workspace_id in {workspace_id for _, workspace_id, _ in read} - set(models):
         models[workspace_id] = scoring_model_ensure(
@@ -201,6 +204,32 @@ def _recalculate_batch(
     return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
 
 
+@dataclass(frozen=True)
+class EvidenceVersion:
+    """What a recalculation read of a project's evidence changes, before reading the evidence."""
+
+    marks: int  # Project.evidence_version
+    changes: frozenset[int]  # the ids of its EvidenceChange rows
+
+    def still(self, now: EvidenceVersion | None) -> bool:
+        """Whether nothing changed the evidence since: the same marks, no new change (another
+        recalculation may have counted some of the changes read meanwhile)."""
+        return now is not None and now.marks == self.marks and now.changes <= self.changes
+
+
+def _evidence_versions(projects: Sequence[tuple[int, int, int]]) -> dict[int, EvidenceVersion]:
+    """Return the evidence version of each (id, workspace id, evidence_version) project row."""
+    changes: dict[int, set[int]] = {pk: set() for pk, _, _ in projects}
+    for change_id, project_id in EvidenceChange.objects.filter(
+        project_id__in=list(changes)
+    ).values_list("pk", "project_id"):
+        changes[project_id].add(change_id)
+    return {
+        pk: EvidenceVersion(marks=marks, changes=frozenset(changes[pk]))
+        for pk, _, marks in projects
+    }
+
+
 # The first key of the advisory locks that keep two recalculations of a project from storing at
 # once (PostgreSQL's two-key form; the second key is the project's id).
 RECALCULATION_LOCK_KEY = 0x5C0E
@@ -210,7 +239,7 @@ RECALCULATION_LOCK_KEY = 0x5C0E
 def _store_current(
     snapshots: list[ScoreSnapshot],
     failed: dict[int, str],
-    versions: Mapping[int, int],
+    versions: Mapping[int, EvidenceVersion],
     previous: Mapping[int, evidence.LatestState],
 ) -> list[ScoreSnapshot]:
     """Store the new snapshots whose project's evidence has not changed since it was read.
@@ -234,8 +263,10 @@ def _store_current(
                 "(SELECT unnest(%s::integer[]) AS project_id ORDER BY 1) AS ordered",
                 [RECALCULATION_LOCK_KEY, project_ids],
             )
-    now_versions = dict(
-        Project.objects.filter(pk__in=project_ids).values_list("pk", "evidence_version")
+    now_versions = _evidence_versions(
+        Project.objects.filter(pk__in=project_ids).values_list(
+            "pk", "workspace_id", "evidence_version"
+        )
     )
     latest = evidence.latest_states(project_ids)
 
@@ -246,7 +277,7 @@ def _store_current(
     current = [
         snapshot
         for snapshot in snapshots
-        if now_versions.get(snapshot.project_id) == versions[snapshot.project_id]
+        if versions[snapshot.project_id].still(now_versions.get(snapshot.project_id))
         and fingerprint(latest, snapshot.project_id) == fingerprint(previous, snapshot.project_id)
     ]
     stored = _store_snapshots(current, failed)
@@ -262,12 +293,16 @@ def _store_current(
     return stored
 
 
-def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None:
-    """Clear the mark of each project whose evidence version is still `versions[project]`,
-    with the message of its failure if it failed (`failed` holds some of those projects), or
-    none."""
+def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
+    """Count the evidence that `versions` read as included: delete the changes read, and clear
+    the mark of each project whose `evidence_version` is still the one read, with the message of
+    its failure if it failed (`failed` holds some of those projects), or none. A change added
+    since stays: its project stays due."""
+    counted = [change for version in versions.values() for change in version.changes]
+    if counted:
+        EvidenceChange.objects.filter(pk__in=counted).delete()
     succeeded = [
-        Q(pk=project_id, evidence_version=version)
+        Q(pk=project_id, evidence_version=version.marks)
         for project_id, version in versions.items()
         if project_id not in failed
     ]
@@ -278,7 +313,7 @@ def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None
     for project_id, message in failed.items():
         # Marked failed rather than dirty: retrying every minute would fail the same way until
         # the scoring model changes, and saving a model marks its projects again.
-        Project.objects.filter(pk=project_id, evidence_version=versions[project_id]).update(
+        Project.objects.filter(pk=project_id, evidence_version=versions[project_id].marks).update(
             needs_recalculation=False, recalculation_error=message
         )
 
@@ -430,7 +465,14 @@ def publish_recalculation(project_id: int) -> None:
         # already have recalculated it. With a broker the flag was set in the transaction that
         # just committed, so reading it back would cost every submission a query for nothing.
         eager = recalculate_project.app.conf.task_always_eager
-        if eager and not Project.objects.filter(pk=project_id, needs_recalculation=True).exists():
+        if (
+            eager
+            and not readiness_selectors.projects_with_recalculation_due(
+                Project.objects.filter(pk=project_id)
+            )
+            .filter(recalculation_due=True)
+            .exists()
+        ):
             return
         key = _coalescing_key(project_id)
         delay = settings.SCORING_COALESCE_SECONDS

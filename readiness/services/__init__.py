@@ -41,6 +41,7 @@ from readiness.services.projects import (
     account_create,
     account_update,
     project_create,
+    project_evidence_added,
     project_mark_for_recalculation,
     project_update,
 )
@@ -115,6 +116,7 @@ __all__ = [
     "Participant",
     "placeholder_error",
     "project_create",
+    "project_evidence_added",
     "project_mark_for_recalculation",
     "project_update",
     "reminders_send",

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import F
 
 from readiness import hooks
-from readiness.models import Account, Project, ProjectStatus
+from readiness.models import Account, EvidenceChange, Project, ProjectStatus
 from readiness.services._common import _save
 from workspaces.models import Workspace
 
@@ -61,6 +61,18 @@ def project_mark_for_recalculation(*, project_id: int) -> None:
         needs_recalculation=True, evidence_version=F("evidence_version") + 1
     )
     # Scoring sits above readiness, so it is asked through the hook it registered (after commit).
+    hooks.evidence_changed(project_id=project_id)
+
+
+def project_evidence_added(*, project_id: int) -> None:
+    """Record that a response of the project was submitted, and enqueue its recalculation once
+    the transaction commits.
+
+    As `project_mark_for_recalculation`, in the transaction that changed the evidence, but
+    without touching the project's row: concurrent submissions to one project never wait for
+    each other (`EvidenceChange`). The same statement is part of `response_submit_by_token`.
+    """
+    EvidenceChange.objects.create(project_id=project_id)
     hooks.evidence_changed(project_id=project_id)
 
 

@@ -33,7 +33,7 @@ from readiness.services.assessments import (
     survey_state,
 )
 from readiness.services.invitations import invitation_create, role_value
-from readiness.services.projects import project_mark_for_recalculation
+from readiness.services.projects import project_evidence_added, project_mark_for_recalculation
 from readiness.survey import tokens
 
 # --- Responses ----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def response_submit(*, invitation: Invitation, now: datetime.datetime | None = N
     Invitation.objects.filter(pk=invitation.pk).update(
         submitted_at=now, opened_at=invitation.opened_at or now
     )
-    project_mark_for_recalculation(project_id=invitation.assessment.project_id)
+    project_evidence_added(project_id=invitation.assessment.project_id)
     draft.status, draft.submitted_at, draft.updated_at = ResponseStatus.SUBMITTED, now, now
     invitation.submitted_at, invitation.opened_at = now, invitation.opened_at or now
     return draft
@@ -256,10 +256,10 @@ ONE_STATEMENT_VENDORS = frozenset({"postgresql"})
 # round trips, not PostgreSQL's work: building the ORM's queries (a five-table join to find the
 # invitation, a second load to lock it) and ten round trips cost several times a bare INSERT
 # (docs/performance.md, "Survey submission"). Here the invitation is found by its token,
-# checked and locked once, and the draft, the invitation and the project are updated in the
-# same statement, which is a transaction by itself. Any condition that fails (unknown or
-# withdrawn link, already submitted, survey not open, no answer) updates nothing and returns
-# no row; the caller then goes the general way, which says why.
+# checked and locked once, the draft and the invitation are updated and the project's evidence
+# change is recorded in the same statement, which is a transaction by itself. Any condition
+# that fails (unknown or withdrawn link, already submitted, survey not open, no answer) updates
+# nothing and returns no row; the caller then goes the general way, which says why.
 SUBMIT_BY_TOKEN = """
 WITH invitation AS (
     SELECT invitation.id, assessment.project_id
@@ -287,12 +287,11 @@ WITH invitation AS (
     FROM submitted
     WHERE invitation.id = submitted.invitation_id
 )
--- As project_mark_for_recalculation does, in the same transaction as the evidence.
-UPDATE readiness_project AS project
-SET needs_recalculation = true, evidence_version = project.evidence_version + 1
-FROM submitted
-WHERE project.id = submitted.project_id
-RETURNING project.id
+-- As project_evidence_added does, in the same transaction as the evidence: a row of its own,
+-- so that the project's row is neither updated nor locked (EvidenceChange).
+INSERT INTO readiness_evidencechange (project_id, created_at)
+SELECT submitted.project_id, %(now)s FROM submitted
+RETURNING project_id
 """
 
 

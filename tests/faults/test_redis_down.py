@@ -9,6 +9,7 @@ from django.test import Client
 
 from config.settings.base import redis_cache_settings
 from readiness.models import Invitation, Project, Response, ResponseStatus
+from readiness.selectors import project_recalculation_due as recalculation_due
 from readiness.survey import tokens
 from scoring import services as scoring_services
 from scoring.models import ScoreSnapshot
@@ -45,7 +46,7 @@ def test_with_the_cache_and_broker_unreachable_every_response_is_stored(
         assert Client().get("/s/" + "x" * 43 + "/").status_code == 404
 
     assert Response.objects.filter(status=ResponseStatus.SUBMITTED).count() == 5
-    assert Project.objects.get(pk=assessment.project_id).needs_recalculation
+    assert recalculation_due(Project.objects.get(pk=assessment.project_id))
     assert "The cache is unreachable" in caplog.text
     assert "Could not enqueue the recalculation" in caplog.text
 
@@ -70,7 +71,7 @@ def test_redis_stopped_during_submissions_loses_nothing_and_the_sweep_catches_up
 
             submitted = Response.objects.filter(status=ResponseStatus.SUBMITTED).count()
             assert submitted == len(invitations)
-            assert Project.objects.get(pk=assessment.project_id).needs_recalculation
+            assert recalculation_due(Project.objects.get(pk=assessment.project_id))
 
             redis.start()
             # No worker runs here: the periodic sweep is what catches up after the outage.
@@ -79,4 +80,4 @@ def test_redis_stopped_during_submissions_loses_nothing_and_the_sweep_catches_up
     snapshot = ScoreSnapshot.objects.get(project_id=assessment.project_id)
     # Every response counts: the figures show them by threes (the minimum group size), 18 of 20.
     assert snapshot.responses == len(invitations) - len(invitations) % 3
-    assert not Project.objects.get(pk=assessment.project_id).needs_recalculation
+    assert not recalculation_due(Project.objects.get(pk=assessment.project_id))

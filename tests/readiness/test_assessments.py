@@ -18,6 +18,7 @@ from readiness.models import (
     Response,
     ResponseStatus,
 )
+from readiness.selectors import project_recalculation_due as recalculation_due
 from readiness.survey import tokens
 from tests.factories import AssessmentFactory, InvitationFactory
 
@@ -213,7 +214,7 @@ class TestDraftsAndSubmission:
         assert Response.objects.get(pk=response.pk).submitted_at == response.submitted_at
         invitation.refresh_from_db()
         assert invitation.submitted_at == response.submitted_at and invitation.opened_at
-        assert Project.objects.get(pk=assessment.project_id).needs_recalculation
+        assert recalculation_due(Project.objects.get(pk=assessment.project_id))
         with pytest.raises(services.AlreadySubmitted):
             services.response_save_draft(invitation=invitation, answers={"AW1": "1"}, step=1)
 

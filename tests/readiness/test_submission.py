@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from readiness import hooks, services
 from readiness.models import Invitation, Project, Response, ResponseStatus
+from readiness.selectors import project_recalculation_due as recalculation_due
 from readiness.services import responses
 from readiness.survey import tokens
 from tests.readiness.test_assessments import ALL_ANSWERS, TODAY, invite, open_assessment
@@ -53,7 +54,6 @@ def project_of(invitation: Invitation) -> Project:
 class TestSubmitByToken:
     def test_the_draft_is_submitted_and_the_project_marked(self, path: str) -> None:
         invitation = answered()
-        version = project_of(invitation).evidence_version
         now = timezone.now()
         assert services.response_submit_by_token(token=token_of(invitation), now=now)
         response = Response.objects.get(invitation=invitation)
@@ -62,7 +62,9 @@ class TestSubmitByToken:
         invitation.refresh_from_db()
         assert invitation.submitted_at == now and invitation.opened_at is not None
         project = project_of(invitation)
-        assert project.needs_recalculation and project.evidence_version == version + 1
+        # Marked by a change of its own, which leaves the project's row alone.
+        assert recalculation_due(project) and not project.needs_recalculation
+        assert project.evidence_changes.count() == 1
 
     def test_the_recalculation_runs_once_the_submission_commits(
         self, path: str, django_capture_on_commit_callbacks
@@ -77,7 +79,7 @@ class TestSubmitByToken:
         # Tasks run in-process in the tests: the recalculation has stored the score.
         assert project.snapshots.exists()
         project.refresh_from_db()
-        assert not project.needs_recalculation
+        assert not recalculation_due(project)
 
     def test_a_second_submission_changes_nothing(self, path: str) -> None:
         invitation = answered()
@@ -120,7 +122,7 @@ class TestSubmitByToken:
             )
         assert not services.response_submit_by_token(token=token)
         assert not Response.objects.filter(status=ResponseStatus.SUBMITTED).exists()
-        assert not project_of(invitation).needs_recalculation
+        assert not recalculation_due(project_of(invitation))
 
     @pytest.mark.parametrize("draft", ["no draft", "a draft with every answer cleared"])
     def test_nothing_answered_submits_nothing(self, path: str, draft: str) -> None:
@@ -149,7 +151,7 @@ class TestSubmitByToken:
                 assert services.response_submit_by_token(token=token_of(invitation))
         assert "broken_handler" in caplog.text and "the queue is gone" in caplog.text
         assert Response.objects.get(invitation=invitation).status == ResponseStatus.SUBMITTED
-        assert project_of(invitation).needs_recalculation  # for the periodic sweep
+        assert recalculation_due(project_of(invitation))  # for the periodic sweep
 
 
 class TestSubmitButton:
@@ -268,3 +270,62 @@ def test_sixty_concurrent_double_submissions_store_one_response_each(path: str) 
         invitation.pk for invitation in invitations
     )
     assert Invitation.objects.filter(submitted_at__isnull=False).count() == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_respondents_of_a_project_do_not_wait_for_each_other(
+    path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A submission whose transaction is still open does not hold up another respondent of the
+    same project (it would, were the project's row updated: the second would wait for the
+    first's commit). Both are counted."""
+    from threading import Event, Thread
+
+    from django.db import connection, transaction
+
+    # No recalculation after the commits (tasks run in-process here): the changes stay to see.
+    monkeypatch.setattr(hooks, "_evidence_handlers", [])
+    first, second = answered(), answered()
+    Invitation.objects.filter(pk=second.pk).update(assessment=first.assessment)
+    Response.objects.filter(invitation=second).update(assessment=first.assessment)
+    submitted_first, finish = Event(), Event()
+
+    def submit_and_hold() -> None:
+        try:
+            with transaction.atomic():
+                assert services.response_submit_by_token(token=token_of(first))
+                submitted_first.set()
+                finish.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = Thread(target=submit_and_hold)
+    thread.start()
+    try:
+        assert submitted_first.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            assert services.response_submit_by_token(token=token_of(second))
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        finish.set()
+        thread.join()
+    project = project_of(first)
+    assert project.evidence_changes.count() == 2 and recalculation_due(project)
+
+
+def test_a_recalculation_counts_the_submissions_it_read(path: str) -> None:
+    """The recalculation removes the changes it included: the project is no longer due."""
+    from scoring.services import project_recalculate
+
+    invitation = answered()
+    assert services.response_submit_by_token(token=token_of(invitation))
+    project = project_of(invitation)
+    assert recalculation_due(project)
+    project_recalculate(project_id=project.pk)
+    assert not recalculation_due(project_of(invitation))
+    assert not project.evidence_changes.exists()

@@ -13,6 +13,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from readiness.models import Project, ResponseStatus
+from readiness.selectors import project_recalculation_due as recalculation_due
 from readiness.services import project_mark_for_recalculation
 from scoring import engine, services, tasks
 from scoring.models import ScoringModel
@@ -55,7 +56,7 @@ class TestSnapshots:
         assert round(means["knowledge"], 3) == 2.778
         assert snapshot.breakdown["missing_components"] == ["usage"]
         worked_project.refresh_from_db()
-        assert not worked_project.needs_recalculation
+        assert not recalculation_due(worked_project)
 
     def test_unchanged_inputs_store_nothing_new(self, worked_project: Project) -> None:
         first = services.project_recalculate(project_id=worked_project.pk)
@@ -197,11 +198,11 @@ class TestCoalescing:
                 _submit(worked_project)
         enqueue.assert_called_once_with(args=[worked_project.pk], countdown=5)
         worked_project.refresh_from_db()
-        assert worked_project.needs_recalculation
+        assert recalculation_due(worked_project)
 
         tasks.recalculate_project.apply(args=[worked_project.pk])
         worked_project.refresh_from_db()
-        assert not worked_project.needs_recalculation
+        assert not recalculation_due(worked_project)
         # 13 submitted; the figures show the first 12, a multiple of the minimum group size.
         assert worked_project.snapshots.get().responses == 12
 
@@ -260,12 +261,12 @@ class TestCalculatingWithoutLocks:
             services.projects_recalculate(project_ids=[worked_project.pk])
         worked_project.refresh_from_db()
         # The result missed the three responses: not stored, and the project stays marked.
-        assert worked_project.needs_recalculation
+        assert recalculation_due(worked_project)
         assert not worked_project.snapshots.exists()
 
         assert tasks.sweep_dirty_projects.apply().get() == 1
         worked_project.refresh_from_db()
-        assert not worked_project.needs_recalculation
+        assert not recalculation_due(worked_project)
         assert worked_project.snapshots.get().responses == 6
 
     def test_two_recalculations_of_a_project_at_once_store_one_snapshot(
@@ -288,7 +289,7 @@ class TestCalculatingWithoutLocks:
         assert queued[0] is not None and sweep.stored == ()
         assert list(worked_project.snapshots.all()) == queued
         worked_project.refresh_from_db()
-        assert not worked_project.needs_recalculation
+        assert not recalculation_due(worked_project)
 
     def test_a_failure_after_new_evidence_leaves_the_project_marked(
         self, worked_project: Project
@@ -301,7 +302,7 @@ class TestCalculatingWithoutLocks:
             services.projects_recalculate(project_ids=[worked_project.pk])
         worked_project.refresh_from_db()
         # Not recorded as failed: the new evidence may well calculate.
-        assert worked_project.needs_recalculation and worked_project.recalculation_error == ""
+        assert recalculation_due(worked_project) and worked_project.recalculation_error == ""
 
 
 class TestBrokerDown:
@@ -312,14 +313,14 @@ class TestBrokerDown:
             _submit(worked_project)
         assert "the periodic sweep will recalculate it" in caplog.text
         worked_project.refresh_from_db()
-        assert worked_project.needs_recalculation
+        assert recalculation_due(worked_project)
         assert not worked_project.snapshots.exists()
         # The coalescing window is released, so the next trigger tries to publish again.
         assert cache.get(f"scoring:recalculate:{worked_project.pk}") is None
 
         assert tasks.sweep_dirty_projects.apply().get() == 1
         worked_project.refresh_from_db()
-        assert not worked_project.needs_recalculation
+        assert not recalculation_due(worked_project)
         assert worked_project.snapshots.get().responses == 3  # the fourth waits for two more
 
     def test_a_project_edit_succeeds_and_stays_marked(self, workspace, broker_down) -> None:
@@ -339,7 +340,7 @@ class TestBrokerDown:
             response = client.post(reverse("readiness:project_edit", args=[project.pk]), data)
         assert response.status_code == 302
         project.refresh_from_db()
-        assert project.licensed_seats == 120 and project.needs_recalculation
+        assert project.licensed_seats == 120 and recalculation_due(project)
 
 
 class TestSchedule:
@@ -419,7 +420,7 @@ def test_a_submission_goes_through_while_a_sweep_calculates(monkeypatch) -> None
     """The submission neither waits for the calculation nor is lost by it."""
     project = _submit_while_the_sweep_pauses_in(monkeypatch, engine, "calculate")
     # The sweep's result was out of date: not stored, and the project waits for the next pass.
-    assert project.needs_recalculation and not project.snapshots.exists()
+    assert recalculation_due(project) and not project.snapshots.exists()
 
 
 @pytest.mark.postgres
@@ -430,7 +431,7 @@ def test_a_submission_goes_through_while_a_sweep_writes_its_snapshots(monkeypatc
     project = _submit_while_the_sweep_pauses_in(monkeypatch, services, "_notify_snapshots_stored")
     # The snapshot of the three earlier responses is stored; the fourth waits for the next pass.
     assert project.snapshots.get().responses == 3
-    assert project.needs_recalculation
+    assert recalculation_due(project)
     services.projects_recalculate(project_ids=[project.pk])
     project.refresh_from_db()
-    assert not project.needs_recalculation
+    assert not recalculation_due(project)
