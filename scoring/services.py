@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 import operator
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
@@ -456,6 +457,33 @@ def _coalescing_key(project_id: int) -> str:
     return f"scoring:recalculate:{project_id}"
 
 
+# When the queued recalculation of a project starts, as this process knows it (its own
+# monotonic clock), so that the rest of a burst of submissions need not ask Redis again: the
+# task reads the evidence only once it has started, after every submission committed before
+# then. Kept per process and only while a run is ahead; a second short of the start, the
+# process asks Redis again, which a task that has started answers with a free key.
+_queued_runs: dict[int, float] = {}
+QUEUED_RUN_MARGIN_SECONDS = 1.0
+
+
+def _queued_run_includes(project_id: int) -> bool:
+    """Whether a recalculation already queued for the project will read what just committed."""
+    starts = _queued_runs.get(project_id)
+    return starts is not None and time.monotonic() < starts - QUEUED_RUN_MARGIN_SECONDS
+
+
+def _queued_run_remember(project_id: int, starts_at: object) -> None:
+    """Remember when the queued run starts (`starts_at`: the wall-clock time in its key)."""
+    if not isinstance(starts_at, float):
+        return
+    if len(_queued_runs) > 10_000:  # a long-lived process: forget the runs of the past
+        now = time.monotonic()
+        for project, starts in list(_queued_runs.items()):
+            if starts < now:
+                del _queued_runs[project]
+    _queued_runs[project_id] = time.monotonic() + (starts_at - time.time())
+
+
 def publish_recalculation(project_id: int) -> None:
     """Queue one coalesced recalculation of a marked project (registered as the evidence hook)."""
     from scoring.tasks import recalculate_project
@@ -474,16 +502,23 @@ def publish_recalculation(project_id: int) -> None:
             .exists()
         ):
             return
+        if not eager and _queued_run_includes(project_id):
+            return
         key = _coalescing_key(project_id)
         delay = settings.SCORING_COALESCE_SECONDS
+        starts_at = time.time() + delay
         # One queued task per project per window: the rest of a burst finds the key taken.
-        if not cache.add(key, 1, timeout=delay + settings.SCORING_COALESCE_GRACE_SECONDS):
+        if not cache.add(key, starts_at, timeout=delay + settings.SCORING_COALESCE_GRACE_SECONDS):
+            if not eager:
+                _queued_run_remember(project_id, cache.get(key))
             return
         try:
             recalculate_project.apply_async(args=[project_id], countdown=delay)
         except BaseException:
             cache.delete(key)
             raise
+        if not eager:
+            _queued_run_remember(project_id, starts_at)
     except (BrokerError, RedisError, OSError) as error:
         logger.warning(
             "Could not enqueue the recalculation of project %s (%s); it stays marked and the "

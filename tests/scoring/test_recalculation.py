@@ -215,6 +215,39 @@ class TestCoalescing:
             _submit(worked_project)
         assert enqueue.call_count == 2
 
+    def test_with_a_broker_the_rest_of_a_burst_does_not_ask_redis_again(
+        self, worked_project: Project, settings, monkeypatch
+    ) -> None:
+        """Each process asks Redis once per window; its later triggers of the window are taken
+        by the run already queued, which reads the evidence only when it starts."""
+        settings.SCORING_COALESCE_SECONDS = 5
+        monkeypatch.setitem(tasks.recalculate_project.app.conf, "task_always_eager", False)
+        monkeypatch.setattr(services, "_queued_runs", {})
+        clock = [1000.0]  # the process's monotonic clock, and the wall clock 1.8e9 s ahead
+        monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+        monkeypatch.setattr(services.time, "time", lambda: clock[0] + 1.8e9)
+        project_id = worked_project.pk
+        with (
+            mock.patch.object(tasks.recalculate_project, "apply_async") as enqueue,
+            mock.patch.object(services.cache, "add", wraps=services.cache.add) as add,
+        ):
+            for _ in range(10):
+                services.publish_recalculation(project_id)
+            assert enqueue.call_count == 1 and add.call_count == 1
+            # Another process, which did not queue the run, learns from the key when it starts.
+            services._queued_runs.clear()
+            for _ in range(10):
+                services.publish_recalculation(project_id)
+            assert enqueue.call_count == 1 and add.call_count == 2
+            # Within a second of the start it asks again: the run may be reading already.
+            clock[0] += 4.5
+            services.publish_recalculation(project_id)
+            assert add.call_count == 3
+            # Once the run has started (and freed the key), a trigger queues the next one.
+            cache.delete(services._coalescing_key(project_id))
+            services.publish_recalculation(project_id)
+            assert enqueue.call_count == 2 and add.call_count == 4
+
     def test_a_task_that_runs_twice_gives_the_same_result(self, worked_project: Project) -> None:
         Project.objects.filter(pk=worked_project.pk).update(needs_recalculation=True)
         first = tasks.recalculate_project.apply(args=[worked_project.pk]).get()
