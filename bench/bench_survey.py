@@ -138,6 +138,8 @@ def gunicorn_start(workers: int, threads: int, log: Path) -> tuple[subprocess.Po
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        # As production runs it: each worker warms up before its first request.
+        f"--config={ROOT / 'config' / 'gunicorn.py'}",
         f"--bind=fd://{listener.fileno()}",
         f"--workers={workers}",
         f"--threads={threads}",

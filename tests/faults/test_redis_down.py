@@ -84,3 +84,32 @@ def test_redis_stopped_during_submissions_loses_nothing_and_the_sweep_catches_up
     # Every response counts: the figures show them by threes (the minimum group size), 18 of 20.
     assert snapshot.responses == len(invitations) - len(invitations) % 3
     assert not recalculation_due(Project.objects.get(pk=assessment.project_id))
+
+
+def test_a_web_worker_starts_with_the_cache_and_broker_unreachable(settings, caplog) -> None:
+    """gunicorn's warm-up of a new worker logs the outage and lets the worker serve."""
+    from config.gunicorn import post_worker_init
+
+    down = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = redis_cache_settings(down)
+    caplog.set_level(logging.WARNING)
+    with celery_broker(down):
+        post_worker_init(worker=None)
+    assert "The cache is unreachable" in caplog.text
+    assert "The broker is unreachable at start-up" in caplog.text
+
+
+@pytest.mark.redis
+def test_a_warmed_up_worker_publishes_its_first_recalculation_on_an_open_connection(
+    settings,
+) -> None:
+    """After the warm-up, the broker connection is in the producer pool: the first task a
+    worker publishes does not connect."""
+    from config.celery_app import app
+    from config.warm_up import worker_warm_up
+
+    with own_redis() as redis, celery_broker(redis.url):
+        settings.CACHES = redis_cache_settings(redis.url)
+        worker_warm_up()
+        with app.producer_or_acquire() as producer:
+            assert producer.connection.connected
