@@ -292,12 +292,14 @@ def sweep_data_create(projects: int, responses: int, rng: random.Random) -> tupl
     return workspace, answers
 
 
-def sweep_forever(project_ids: list[int]) -> None:
+def sweep_forever(project_ids: list[int], nice: int) -> None:
     """Recalculate `project_ids` over and over until SIGTERM, printing one line per pass.
 
-    The child process that --during-sweep starts. Each pass deletes the projects' snapshots
-    first, so that it calculates and stores every project.
+    The child process that --during-sweep starts, at the CPU priority `nice` (as the workers of
+    docs/operations.md that share a host with the web workers). Each pass deletes the projects'
+    snapshots first, so that it calculates and stores every project.
     """
+    os.nice(nice)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("started", flush=True)
@@ -322,10 +324,16 @@ class Sweep:
     reader: threading.Thread | None = None
 
     @classmethod
-    def start(cls, project_ids: Sequence[int]) -> Sweep:
+    def start(cls, project_ids: Sequence[int], nice: int) -> Sweep:
         """Start sweeping `project_ids` in another process; return once its first pass began."""
         process = subprocess.Popen(
-            [sys.executable, __file__, "--sweep-worker", ",".join(map(str, project_ids))],
+            [
+                sys.executable,
+                __file__,
+                f"--sweep-nice={nice}",
+                "--sweep-worker",
+                ",".join(map(str, project_ids)),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -613,10 +621,16 @@ def main() -> None:
     )
     parser.add_argument("--sweep-projects", type=int, default=300)
     parser.add_argument("--sweep-responses", type=int, default=20)
+    parser.add_argument(
+        "--sweep-nice",
+        type=int,
+        default=10,
+        help="the sweep's CPU priority (docs/operations.md: background workers at nice 10)",
+    )
     parser.add_argument("--sweep-worker", help=argparse.SUPPRESS)  # the sweeping child process
     options = parser.parse_args()
     if options.sweep_worker:
-        sweep_forever([int(pk) for pk in options.sweep_worker.split(",")])
+        sweep_forever([int(pk) for pk in options.sweep_worker.split(",")], options.sweep_nice)
         return
     call_command("migrate", verbosity=0)  # so that it also runs on a fresh database
     if connection.vendor != "postgresql":
@@ -769,7 +783,7 @@ def run(
 
         submit.run(clients, "submit POST", press_submit)
 
-    sweep = Sweep.start(sweep_ids) if sweep_ids else None
+    sweep = Sweep.start(sweep_ids, options.sweep_nice) if sweep_ids else None
     timed_from = time.perf_counter()
     try:
         alternate(options.rounds, insert_round, submit_round)
@@ -788,7 +802,8 @@ def run(
         during = sweep.overlapping(timed_from, timed_until)
         if during:
             print(
-                f"   meanwhile a sweep of {len(sweep_ids)} projects ran in another process, "
+                f"   meanwhile a sweep of {len(sweep_ids)} projects ran in another process "
+                f"(nice {options.sweep_nice}), "
                 f"{len(during)} passes over the {timed_until - timed_from:.1f} s timed: "
                 f"{min(p[1] for p in during):.2f}–{max(p[1] for p in during):.2f} s each, "
                 f"storing {min(p[3] for p in during)}–{max(p[3] for p in during)} snapshots"
