@@ -143,24 +143,21 @@ def _recalculate_batch(
     submission never waits for a calculation, nor for the writing of the snapshots: only, at
     most, for the last two statements of that write (its project's row, `_store_current`).
     """
-    read = list(
-        Project.objects.filter(pk__in=project_ids)
-        .order_by("pk")
-        .values_list("pk", "workspace_id", "evidence_version")
-    )
+    read = evidence.project_rows(project_ids)
     if not read:
         return RecalculationSummary(calculated=0, stored=())
-    ids = [pk for pk, _, _ in read]
-    versions = {pk: version for pk, _, version in read}
-    models = evidence.current_models(workspace_id for _, workspace_id, _ in read)
-    for workspace_id in {workspace_id for _, workspace_id, _ in read} - set(models):
+    ids = [project.project_id for project in read]
+    versions = {project.project_id: project.evidence_version for project in read}
+    workspace_ids = {project.workspace_id for project in read}
+    models = evidence.current_models(workspace_ids)
+    for workspace_id in workspace_ids - set(models):
         models[workspace_id] = scoring_model_ensure(
             workspace=Workspace.objects.get(pk=workspace_id)
         )
     inputs_by_project = evidence.evidence_for_projects(
-        ids, models=models, assessment_overrides=assessment_overrides
+        ids, models=models, assessment_overrides=assessment_overrides, projects=read
     )
-    previous = evidence.latest_states(ids)
+    previous = {project.project_id: project.latest for project in read if project.latest}
     snapshots, failed = [], {}
     for project_id in ids:
         item = inputs_by_project[project_id]
@@ -234,32 +231,46 @@ def _store_current(
                 "(SELECT unnest(%s::integer[]) AS project_id ORDER BY 1) AS ordered",
                 [RECALCULATION_LOCK_KEY, project_ids],
             )
-    now_versions = dict(
-        Project.objects.filter(pk__in=project_ids).values_list("pk", "evidence_version")
-    )
-    latest = evidence.latest_states(project_ids)
+    now = _versions_and_fingerprints(project_ids)
 
-    def fingerprint(states: Mapping[int, evidence.LatestState], project_id: int) -> str | None:
-        state = states.get(project_id)
+    def fingerprint(state: evidence.LatestState | None) -> str | None:
         return state.fingerprint if state is not None else None
 
     current = [
         snapshot
         for snapshot in snapshots
-        if now_versions.get(snapshot.project_id) == versions[snapshot.project_id]
-        and fingerprint(latest, snapshot.project_id) == fingerprint(previous, snapshot.project_id)
+        if (pk := snapshot.project_id) in now
+        and now[pk] == (versions[pk], fingerprint(previous.get(pk)))
     ]
     stored = _store_snapshots(current, failed)
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
-    project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
+    _standings_store(stored, versions)
     written = {snapshot.project_id for snapshot in current}
+    # The stored ones had their marks cleared with their figures (`_standings_store`).
     _clear_marks(
-        {pk: versions[pk] for pk in written},
+        {pk: versions[pk] for pk in written if pk in failed},
         {pk: message for pk, message in failed.items() if pk in written},
     )
     return stored
+
+
+def _versions_and_fingerprints(project_ids: Sequence[int]) -> dict[int, tuple[int, str | None]]:
+    """Return each project's evidence version and its latest snapshot's fingerprint (one query)."""
+    placeholders = ", ".join(["%s"] * len(project_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT p.id, p.evidence_version, (
+                SELECT l.fingerprint FROM scoring_scoresnapshot l WHERE l.project_id = p.id
+                ORDER BY l.created_at DESC, l.id DESC LIMIT 1
+            )
+            FROM readiness_project p WHERE p.id IN ({placeholders})
+            """,
+            list(project_ids),
+        )
+        return {pk: (version, print_) for pk, version, print_ in cursor.fetchall()}
 
 
 def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None:
@@ -532,6 +543,112 @@ STANDING_FIELDS: dict[str, str] = {
     "model_changed": "standing_model_changed",
     "last_usage_on": "standing_usage",
 }
+
+
+def _standings_store(stored: Sequence[ScoreSnapshot], versions: Mapping[int, int]) -> None:
+    """Store on each project what the portfolio shows, from the snapshot just stored, and clear
+    its mark where its evidence version is still `versions[project]` (two queries).
+
+    The same figures as `project_standings_refresh`, without reading back what is in hand:
+    one query finds the latest snapshot of the round before each new one. A new snapshot that
+    is not its project's latest (a backfill dated before a stored one) goes through
+    `project_standings_refresh`.
+    """
+    if not stored:
+        return
+    by_id = {snapshot.pk: snapshot for snapshot in stored}
+    placeholders = ", ".join(["%s"] * len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT n.id, (
+                SELECT l.id FROM scoring_scoresnapshot l WHERE l.project_id = n.project_id
+                ORDER BY l.created_at DESC, l.id DESC LIMIT 1
+            ), o.score, o.model_version
+            FROM scoring_scoresnapshot n
+            LEFT JOIN scoring_scoresnapshot o ON o.id = (
+                SELECT b.id FROM scoring_scoresnapshot b
+                WHERE b.project_id = n.project_id AND b.assessment_id IS NOT NULL
+                AND b.assessment_id <> n.assessment_id
+                ORDER BY b.created_at DESC, b.id DESC LIMIT 1
+            )
+            WHERE n.id IN ({placeholders})
+            """,
+            list(by_id),
+        )
+        rows = cursor.fetchall()
+    values, others = [], []
+    for snapshot_id, latest_id, previous_score, previous_version in rows:
+        snapshot = by_id[snapshot_id]
+        if latest_id != snapshot_id:
+            others.append(snapshot.project_id)
+            continue
+        standing = _standing(snapshot, previous_score, previous_version)
+        values.append((snapshot.project_id, standing))
+    if values:
+        _standings_write(values, versions)
+    if others:
+        project_standings_refresh(project_ids=others)
+        _clear_marks({pk: versions[pk] for pk in others}, {})
+
+
+def _standing(
+    snapshot: ScoreSnapshot, previous_score: float | None, previous_version: int | None
+) -> dict[str, Any]:
+    """Return what the portfolio shows of a project whose latest snapshot is `snapshot`.
+
+    `previous_*` are those of the latest snapshot of the round before (none without one): the
+    change is shown only when both were scored with the same model version, as
+    `_standing_annotations` does in SQL.
+    """
+    same_model = previous_version is not None and previous_version == snapshot.model_version
+    change = None
+    if same_model and snapshot.score is not None and previous_score is not None:
+        change = snapshot.score - previous_score
+    window_end = ((snapshot.breakdown or {}).get("usage") or {}).get("window_end")
+    flags = snapshot.flags
+    return {
+        "latest_score": snapshot.score,
+        "latest_band": snapshot.band,
+        "latest_flags": flags,
+        "latest_response_rate": snapshot.response_rate,
+        "latest_at": snapshot.created_at,
+        "previous_score": previous_score,
+        "change": change,
+        "model_changed": previous_version is not None and not same_model,
+        "last_usage_on": datetime.date.fromisoformat(window_end) if window_end else None,
+        **{f"flag_{code}": code in (flags or ()) for code in engine.FLAG_LABELS},
+    }
+
+
+def _standings_write(values: list[tuple[int, dict[str, Any]]], versions: Mapping[int, int]) -> None:
+    """Write the projects' figures and clear their marks where the evidence version is still
+    the one read: one statement, sent once per project in one round trip where the driver
+    pipelines (`executemany`)."""
+    fields = [Project._meta.get_field(name) for name in values[0][1]]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"""
+        UPDATE readiness_project SET {assignments},
+            needs_recalculation = CASE WHEN evidence_version = %s THEN %s
+                ELSE needs_recalculation END,
+            recalculation_error = CASE WHEN evidence_version = %s THEN %s
+                ELSE recalculation_error END
+        WHERE id = %s
+    """
+    params = [
+        [
+            *(field.get_db_prep_save(standing[field.name], connection) for field in fields),
+            versions[project_id],
+            False,
+            versions[project_id],
+            "",
+            project_id,
+        ]
+        for project_id, standing in values
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def project_standings_refresh(*, project_ids: Sequence[int]) -> None:
