@@ -217,9 +217,9 @@ def _store_current(
     recalculations of the same project (say the queued one and the sweep) are kept apart by an
     advisory lock per project instead, taken in id order so that they cannot deadlock; the
     second then finds the first's snapshot and stores none. The project rows are written last,
-    just before the commit: the portfolio's figures, then the marks, cleared only where the
-    evidence version is still the one read — a submission committed meanwhile leaves its
-    project marked for the next pass.
+    just before the commit: the portfolio's figures with the marks, cleared only where the
+    evidence version is still the one read, in one statement per project — a submission
+    committed meanwhile leaves its project marked for the next pass.
     """
     if not snapshots:
         return []
@@ -586,7 +586,7 @@ def _standings_store(stored: Sequence[ScoreSnapshot], versions: Mapping[int, int
         standing = _standing(snapshot, previous_score, previous_version)
         values.append((snapshot.project_id, standing))
     if values:
-        _standings_write(values, versions)
+        _standings_write(sorted(values, key=operator.itemgetter(0)), versions)
     if others:
         project_standings_refresh(project_ids=others)
         _clear_marks({pk: versions[pk] for pk in others}, {})
