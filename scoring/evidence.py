@@ -468,11 +468,11 @@ def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
             workspace_id=workspace_id,
             evidence_version=version,
             live=status == ProjectStatus.LIVE,
-            latest=LatestState(print_, score, band, tuple(_json(flags) or ()))
-            if print_ is not None
+            latest=LatestState(latest_fingerprint, score, band, tuple(_json(flags) or ()))
+            if latest_fingerprint is not None
             else None,
         )
-        for pk, workspace_id, version, status, print_, score, band, flags in rows
+        for pk, workspace_id, version, status, latest_fingerprint, score, band, flags in rows
     ]
 
 

@@ -270,7 +270,10 @@ def _versions_and_fingerprints(project_ids: Sequence[int]) -> dict[int, tuple[in
             """,
             list(project_ids),
         )
-        return {pk: (version, print_) for pk, version, print_ in cursor.fetchall()}
+        return {
+            pk: (version, latest_fingerprint)
+            for pk, version, latest_fingerprint in cursor.fetchall()
+        }
 
 
 def _clear_marks(versions: Mapping[int, int], failed: Mapping[int, str]) -> None:
