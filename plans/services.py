@@ -550,15 +550,18 @@ def action_effects_record(
     latest = {s.project_id: s for s in snapshots if s.assessment_id is not None}
     if not latest:
         return []
-    rounds = {
-        a.pk: a
-        for a in Assessment.objects.filter(pk__in={s.assessment_id for s in latest.values()})
-    }
     actions = Action.objects.filter(
         project_id__in=latest, status__in=WORKED_STATUSES, source_assessment__isnull=False
     ).select_related("source_assessment")
     if action_ids is not None:
         actions = actions.filter(pk__in=action_ids)
+    actions = list(actions)
+    if not actions:  # most projects: no query for the rounds then
+        return []
+    rounds = {
+        a.pk: a
+        for a in Assessment.objects.filter(pk__in={s.assessment_id for s in latest.values()})
+    }
     pairs = []
     for action in actions:
         snapshot = latest[action.project_id]

@@ -11,28 +11,24 @@ import functools
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from readiness import selectors as readiness_selectors
 from readiness.models import (
     ADKAR_DIMENSIONS,
-    Assessment,
     Dimension,
-    Invitation,
     ItemKind,
     Project,
     ProjectStatus,
-    Response,
     ResponseStatus,
-    TemplateItem,
 )
 from scoring import engine, suppression
-from scoring.models import ScoreSnapshot, ScoringModel
+from scoring.models import ScoringModel
 from usage.metrics import usage_window_figures
 
 LIKERT_DIMENSIONS = (*ADKAR_DIMENSIONS, Dimension.LEADERSHIP)
@@ -74,11 +70,35 @@ def usage_figures_for_projects(project_ids: Sequence[int]) -> dict[int, engine.U
 
 
 def _current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
-    newest = ScoringModel.objects.filter(workspace_id=OuterRef("workspace_id")).order_by("-version")
-    models = ScoringModel.objects.filter(
-        workspace_id__in=set(workspace_ids), pk=Subquery(newest.values("pk")[:1])
+    ids = sorted(set(workspace_ids))
+    if not ids:
+        return {}
+    # Hand-written: the ORM statement with its subquery cost more to compile than to run.
+    table = ScoringModel._meta.db_table
+    models = ScoringModel.objects.raw(
+        f"""
+        SELECT m.* FROM {table} m
+        WHERE m.workspace_id IN ({_placeholders(ids)})
+        AND m.version = (SELECT MAX(v.version) FROM {table} v WHERE v.workspace_id = m.workspace_id)
+        """,
+        ids,
     )
     return {model.workspace_id: model for model in models}
+
+
+def _placeholders(values: Sequence[object]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _fetch(sql: str, params: Sequence[object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _json(stored: object) -> object:
+    """Return a JSON column's value from a hand-written statement's row (text, or decoded)."""
+    return json.loads(stored) if isinstance(stored, str | bytes) else stored
 
 
 # --- Engine inputs ------------------------------------------------------------------------
@@ -89,70 +109,80 @@ DEPARTMENT_SPLIT = engine.DEPARTMENT_SPLIT
 ATTRIBUTE_SPLIT_PREFIX = "attribute:"
 
 
-def _scored_assessments(
-    project_ids: Sequence[int], minimums: dict[int, int]
-) -> dict[int, tuple[int, int, int]]:
-    """Return, per project, its newest assessment with enough submitted responses to show.
+@dataclass(frozen=True)
+class _Round:
+    """One assessment of a project, with what choosing its evidence needs."""
 
-    Each value is (assessment id, invitations, submitted responses); `minimums` maps a project
-    to its minimum group size: a round with fewer responses shows nothing, so the one before it
-    stays the project's evidence.
+    assessment_id: int
+    template_id: int
+    invited: int
+    submitted: int
+    shown: int
+
+
+def _rounds(project_ids: Sequence[int]) -> dict[int, list[_Round]]:
+    """Return each project's assessments with submitted responses, newest first (one query).
+
+    Each comes with its invitations (not withdrawn), its submitted responses and the most
+    responses a stored snapshot of it has shown. Hand-written: three ORM statements before,
+    each compiled at every call.
     """
-    submitted = (
-        Assessment.objects.filter(pk=OuterRef("pk"))
-        .annotate(n=Count("responses", filter=Q(responses__status=ResponseStatus.SUBMITTED)))
-        .values("n")
+    if not project_ids:
+        return {}
+    rows = _fetch(
+        f"""
+        SELECT a.project_id, a.id, a.template_id,
+            (SELECT COUNT(*) FROM readiness_invitation v
+             WHERE v.assessment_id = a.id AND v.withdrawn_at IS NULL),
+            (SELECT COUNT(*) FROM readiness_response r
+             WHERE r.assessment_id = a.id AND r.status = %s),
+            (SELECT MAX(s.responses) FROM scoring_scoresnapshot s WHERE s.assessment_id = a.id)
+        FROM readiness_assessment a
+        WHERE a.project_id IN ({_placeholders(project_ids)})
+        ORDER BY a.project_id, a.opens_on DESC, a.id DESC
+        """,
+        [ResponseStatus.SUBMITTED, *project_ids],
     )
-    invited = (
-        Invitation.objects.filter(assessment_id=OuterRef("pk"), withdrawn_at__isnull=True)
-        .order_by()
-        .values("assessment_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    rows = (
-        Assessment.objects.filter(project_id__in=project_ids)
-        .annotate(submitted=Subquery(submitted), invited=Subquery(invited))
-        .filter(submitted__gt=0)
-        .order_by("project_id", "-opens_on", "-id")
-        .values_list("project_id", "pk", "invited", "submitted")
-    )
-    chosen: dict[int, tuple[int, int, int]] = {}
-    for project_id, assessment_id, invited_count, submitted_count in rows:
-        if submitted_count >= minimums.get(project_id, 1):
-            chosen.setdefault(project_id, (assessment_id, invited_count or 0, submitted_count))
-    return chosen
+    rounds: dict[int, list[_Round]] = defaultdict(list)
+    for project_id, assessment_id, template_id, invited, submitted, shown in rows:
+        rounds[project_id].append(
+            _Round(assessment_id, template_id, invited or 0, submitted or 0, shown or 0)
+        )
+    return rounds
 
 
-def _shown_counts(assessment_ids: Iterable[int]) -> dict[int, int]:
-    """Return, per assessment, the most responses a stored snapshot of it has shown."""
-    return dict(
-        ScoreSnapshot.objects.filter(assessment_id__in=list(assessment_ids))
-        .order_by()
-        .values("assessment_id")
-        .annotate(shown=Max("responses"))
-        .values_list("assessment_id", "shown")
-    )
+def _scored_round(rounds: Sequence[_Round], minimum: int) -> _Round | None:
+    """Return the newest round with enough submitted responses to show.
+
+    A round with fewer responses than the minimum group size shows nothing, so the one before
+    it stays the project's evidence.
+    """
+    for candidate in rounds:
+        if candidate.submitted > 0 and candidate.submitted >= minimum:
+            return candidate
+    return None
 
 
-def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
-    """Return the first submitted respondents of each assessment, in order of response id.
+def _respondents(limits: dict[int, int], template_ids: Iterable[int]) -> dict[int, list[_Read]]:
+    """Return the first submitted respondents of each assessment, in order of response id,
+    each with what the fingerprint records of it (`_Read`).
 
     `limits` maps an assessment to how many of its responses may be shown
     (`suppression.disclosed_count`): always the first ones submitted, so that a later state
     adds people to an earlier one and never swaps them. Two queries whatever the number of
-    respondents: the items, then one row per response (`_respondent_rows`).
+    respondents: the items of the assessments' templates, then one row per response
+    (`_respondent_rows`).
     """
     assessment_ids = list(limits)
     if not assessment_ids:
         return {}
-    items = (
-        TemplateItem.objects.filter(
-            template__assessments__in=assessment_ids,
-            kind__in=[ItemKind.LIKERT, ItemKind.NPS],
-        )
-        .order_by()
-        .values_list("pk", "kind", "dimension")
+    templates = sorted(set(template_ids))
+    items = _fetch(
+        f"""
+        SELECT i.id, i.kind, i.dimension FROM readiness_templateitem i
+        WHERE i.template_id IN ({_placeholders(templates)}) AND i.kind IN (%s, %s)
+        """,
+        [*templates, ItemKind.LIKERT, ItemKind.NPS],
     )
     likert_items: dict[str, list[int]] = {dimension: [] for dimension in _DIMENSIONS_BY_NAME}
     nps_items: list[int] = []
@@ -162,27 +192,53 @@ def _respondents(limits: dict[int, int]) -> dict[int, list[engine.Respondent]]:
         elif dimension in likert_items:
             likert_items[dimension].append(pk)
     shown: dict[int, int] = defaultdict(int)
-    by_assessment: dict[int, list[tuple[int, engine.Respondent]]] = defaultdict(list)
+    by_assessment: dict[int, list[tuple[int, engine.Respondent, tuple, str]]] = defaultdict(list)
+    segments_of: dict[tuple, tuple[dict[str, str], tuple, str]] = {}
     for row in _respondent_rows(assessment_ids, likert_items, nps_items):
         response_id, assessment_id, role, department, attributes, nps_code, *codes = row
         if shown[assessment_id] >= limits[assessment_id]:
             continue
         shown[assessment_id] += 1
-        respondent = engine.Respondent(
-            role=role,
-            likert={
-                dimension: _likert_values(code)
-                for dimension, code in zip(_DIMENSIONS_BY_NAME, codes, strict=True)
-                if code
-            },
-            nps=nps_code & _NPS_MASK if nps_code is not None else None,
-            segments=respondent_segments(department, _attributes(attributes)),
+        decoded = [_dimension_answers(number, code) for number, code in enumerate(codes) if code]
+        likert = tuple([pair for pair, _ in decoded])
+        nps = nps_code & _NPS_MASK if nps_code is not None else None
+        # Many respondents share a department and attributes: each pair is decoded once.
+        # (Attributes come as JSON text; a backend that decodes them is not cached.)
+        stored = (department, attributes) if isinstance(attributes, str | None) else None
+        if stored is None or (known := segments_of.get(stored)) is None:
+            segments = respondent_segments(department, _attributes(attributes))
+            items = tuple(sorted(segments.items()))
+            known = (segments, items, repr(items))
+            if stored is not None:
+                segments_of[stored] = known
+        segments, segment_items, segments_text = known
+        texts = [text for _, text in decoded]
+        likert_text = f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
+        by_assessment[assessment_id].append(
+            (
+                response_id,
+                engine.Respondent(role=role, likert=dict(likert), nps=nps, segments=segments),
+                (role, likert, -1 if nps is None else nps, segment_items),
+                f"({role!r}, {likert_text}, {nps!r}, {segments_text})",
+            )
         )
-        by_assessment[assessment_id].append((response_id, respondent))
     return {
-        assessment_id: [respondent for _, respondent in sorted(rows, key=itemgetter(0))]
+        assessment_id: [
+            _Read(respondent, key, text) for _, respondent, key, text in sorted(rows, key=_first)
+        ]
         for assessment_id, rows in by_assessment.items()
     }
+
+
+_first = itemgetter(0)
+
+
+class _Read(NamedTuple):
+    """A respondent as read, with what the fingerprint records of it (`_respondent_entry`)."""
+
+    respondent: engine.Respondent
+    order: tuple
+    text: str
 
 
 # The engine's Likert dimensions in the order of their names: a respondent's `likert` mapping
@@ -273,6 +329,14 @@ def _respondent_rows(
 
 
 @functools.lru_cache(maxsize=4096)
+def _dimension_answers(number: int, code: int) -> tuple[tuple[str, tuple[int, ...]], str]:
+    """Return (dimension, answers) for the `number`th dimension by name and its `code`, with
+    its repr() for the fingerprint."""
+    pair = (_DIMENSIONS_BY_NAME[number], _likert_values(code))
+    return pair, repr(pair)
+
+
+@functools.lru_cache(maxsize=4096)
 def _likert_values(code: int) -> tuple[int, ...]:
     """Return the answers, sorted, that a dimension's `code` counts (`_respondent_rows`)."""
     values: list[int] = []
@@ -304,15 +368,48 @@ def fingerprint(
     *, inputs: engine.ScoreInput, assessment_id: int | None, model_id: int | None
 ) -> str:
     """Return a SHA-256 of everything the calculation depends on, independent of row order."""
-    # repr() of tuples of str and int is stable; sorting makes row order irrelevant.
-    respondents = repr(
-        sorted(
-            (r.role, tuple(sorted(r.likert.items())), r.nps, tuple(sorted(r.segments.items())))
-            for r in inputs.respondents
-        )
+    return _fingerprint(
+        [_respondent_entry(respondent) for respondent in inputs.respondents],
+        inputs=inputs,
+        assessment_id=assessment_id,
+        model_id=model_id,
     )
+
+
+def _respondent_entry(respondent: engine.Respondent) -> tuple[tuple, str]:
+    """Return a respondent's place in the fingerprint's order and what it records of it.
+
+    It records repr((role, sorted Likert answers by dimension, NPS, sorted segments)); the
+    order is that of those tuples, with a missing NPS before every answer (comparing None
+    with a number would fail).
+    """
+    key = (
+        respondent.role,
+        tuple(sorted(respondent.likert.items())),
+        respondent.nps,
+        tuple(sorted(respondent.segments.items())),
+    )
+    nps = -1 if respondent.nps is None else respondent.nps
+    return (key[0], key[1], nps, key[3]), repr(key)
+
+
+def _fingerprint(
+    entries: list[tuple[tuple, str]],
+    *,
+    inputs: engine.ScoreInput,
+    assessment_id: int | None,
+    model_id: int | None,
+) -> str:
+    """Return the fingerprint from the respondents' entries (`_respondent_entry`) and the rest.
+
+    `_respondents` makes the entries as it reads the rows, from the same decoded values and
+    repr() of the same parts, so the fingerprint of unchanged evidence stays what it was:
+    the SHA-256 of a JSON payload whose `respondents` is the repr() of the sorted list of
+    respondent tuples.
+    """
+    entries.sort(key=_first)
     payload = {
-        "respondents": respondents,
+        "respondents": f"[{', '.join([text for _, text in entries])}]",
         "invitations": inputs.invitations,
         "usage": asdict(inputs.usage) if inputs.usage is not None else None,
         "live": inputs.project_live,
@@ -320,69 +417,6 @@ def fingerprint(
         "assessment": assessment_id,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-
-def evidence_for_projects(
-    project_ids: Sequence[int],
-    *,
-    models: dict[int, ScoringModel],
-    assessment_overrides: dict[int, int] | None = None,
-) -> dict[int, ProjectEvidence]:
-    """Return the engine input of each project, read in a fixed number of queries.
-
-    `models` maps workspace id to the scoring model in force; `assessment_overrides` pins a
-    project to one assessment (the demo data uses it to record earlier rounds).
-    """
-    projects = list(
-        Project.objects.filter(pk__in=project_ids)
-        .order_by()
-        .values_list("pk", "workspace_id", "status", "licensed_seats")
-    )
-    minimums = {pk: models[workspace_id].min_group_size for pk, workspace_id, *_ in projects}
-    chosen = _scored_assessments(project_ids, minimums)
-    for project_id, assessment_id in (assessment_overrides or {}).items():
-        invited = Invitation.objects.filter(
-            assessment_id=assessment_id, withdrawn_at__isnull=True
-        ).count()
-        submitted = Response.objects.filter(
-            assessment_id=assessment_id, status=ResponseStatus.SUBMITTED
-        ).count()
-        chosen[project_id] = (assessment_id, invited, submitted)
-    shown = _shown_counts(assessment_id for assessment_id, *_ in chosen.values())
-    limits = {
-        assessment_id: suppression.disclosed_count(
-            submitted=submitted,
-            previous=shown.get(assessment_id, 0),
-            min_group_size=minimums[project_id],
-        )
-        for project_id, (assessment_id, _, submitted) in chosen.items()
-    }
-    respondents = _respondents(limits)
-    usage = usage_figures_for_projects([pk for pk, *_ in projects])
-    evidence = {}
-    for project_id, workspace_id, status, _seats in projects:
-        model = models[workspace_id]
-        assessment_id, invited, _ = chosen.get(project_id, (None, 0, 0))
-        inputs = engine.ScoreInput(
-            respondents=tuple(respondents.get(assessment_id, ())) if assessment_id else (),
-            invitations=invited,
-            usage=usage.get(project_id),
-            project_live=status == ProjectStatus.LIVE,
-            model=model.parameters(),
-        )
-        evidence[project_id] = ProjectEvidence(
-            project_id=project_id,
-            workspace_id=workspace_id,
-            assessment_id=assessment_id,
-            inputs=inputs,
-            fingerprint=fingerprint(inputs=inputs, assessment_id=assessment_id, model_id=model.pk),
-        )
-    return evidence
-
-
-def current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
-    """Return the scoring model in force for each of the workspaces."""
-    return _current_models(workspace_ids)
 
 
 @dataclass(frozen=True)
@@ -395,17 +429,151 @@ class LatestState:
     flags: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project as a recalculation reads it, with its latest snapshot's state if any."""
+
+    project_id: int
+    workspace_id: int
+    evidence_version: int
+    live: bool
+    latest: LatestState | None
+
+
+def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
+    """Return the existing projects of `project_ids` in id order, in one query.
+
+    Each with its evidence version, whether it is live, and its latest snapshot's
+    fingerprint, score, band and flags. Hand-written, as the other reads of a recalculation:
+    compiling ORM statements with subqueries cost more than running them.
+    """
+    if not project_ids:
+        return []
+    rows = _fetch(
+        f"""
+        SELECT p.id, p.workspace_id, p.evidence_version, p.status,
+            s.fingerprint, s.score, s.band, s.flags
+        FROM readiness_project p
+        LEFT JOIN scoring_scoresnapshot s ON s.id = (
+            SELECT l.id FROM scoring_scoresnapshot l WHERE l.project_id = p.id
+            ORDER BY l.created_at DESC, l.id DESC LIMIT 1
+        )
+        WHERE p.id IN ({_placeholders(project_ids)})
+        ORDER BY p.id
+        """,
+        list(project_ids),
+    )
+    return [
+        ProjectRow(
+            project_id=pk,
+            workspace_id=workspace_id,
+            evidence_version=version,
+            live=status == ProjectStatus.LIVE,
+            latest=LatestState(latest_fingerprint, score, band, tuple(_json(flags) or ()))
+            if latest_fingerprint is not None
+            else None,
+        )
+        for pk, workspace_id, version, status, latest_fingerprint, score, band, flags in rows
+    ]
+
+
+def evidence_for_projects(
+    project_ids: Sequence[int],
+    *,
+    models: dict[int, ScoringModel],
+    assessment_overrides: dict[int, int] | None = None,
+    projects: Sequence[ProjectRow] | None = None,
+) -> dict[int, ProjectEvidence]:
+    """Return the engine input of each project, read in a fixed number of queries.
+
+    `models` maps workspace id to the scoring model in force; `assessment_overrides` pins a
+    project to one assessment (the demo data uses it to record earlier rounds). `projects`
+    are the projects' rows when the caller has read them already (`project_rows`).
+    """
+    if projects is None:
+        projects = project_rows(project_ids)
+    rounds = _rounds([project.project_id for project in projects])
+    chosen: dict[int, _Round] = {}
+    for project in projects:
+        pinned = (assessment_overrides or {}).get(project.project_id)
+        candidates = rounds.get(project.project_id, ())
+        if pinned is not None:
+            found = next((r for r in candidates if r.assessment_id == pinned), None)
+            chosen[project.project_id] = found or _pinned_round(pinned)
+        elif (scored := _scored_round(candidates, _minimum(models, project))) is not None:
+            chosen[project.project_id] = scored
+    limits = {
+        scored.assessment_id: suppression.disclosed_count(
+            submitted=scored.submitted,
+            previous=scored.shown,
+            min_group_size=_minimum(models, project),
+        )
+        for project in projects
+        if (scored := chosen.get(project.project_id)) is not None
+    }
+    respondents = _respondents(limits, (scored.template_id for scored in chosen.values()))
+    usage = usage_figures_for_projects([project.project_id for project in projects])
+    evidence = {}
+    for project in projects:
+        model = models[project.workspace_id]
+        scored = chosen.get(project.project_id)
+        assessment_id = scored.assessment_id if scored is not None else None
+        read = respondents.get(assessment_id, []) if assessment_id is not None else []
+        inputs = engine.ScoreInput(
+            respondents=tuple(entry.respondent for entry in read),
+            invitations=scored.invited if scored is not None else 0,
+            usage=usage.get(project.project_id),
+            project_live=project.live,
+            model=model.parameters(),
+        )
+        evidence[project.project_id] = ProjectEvidence(
+            project_id=project.project_id,
+            workspace_id=project.workspace_id,
+            assessment_id=assessment_id,
+            inputs=inputs,
+            fingerprint=_fingerprint(
+                [(entry.order, entry.text) for entry in read],
+                inputs=inputs,
+                assessment_id=assessment_id,
+                model_id=model.pk,
+            ),
+        )
+    return evidence
+
+
+def _minimum(models: Mapping[int, ScoringModel], project: ProjectRow) -> int:
+    return models[project.workspace_id].min_group_size
+
+
+def _pinned_round(assessment_id: int) -> _Round:
+    """Return a pinned assessment of another project (`assessment_overrides`), read apart."""
+    invited, submitted, shown, template_id = _fetch(
+        """
+        SELECT
+            (SELECT COUNT(*) FROM readiness_invitation v
+             WHERE v.assessment_id = a.id AND v.withdrawn_at IS NULL),
+            (SELECT COUNT(*) FROM readiness_response r
+             WHERE r.assessment_id = a.id AND r.status = %s),
+            (SELECT MAX(s.responses) FROM scoring_scoresnapshot s WHERE s.assessment_id = a.id),
+            a.template_id
+        FROM readiness_assessment a WHERE a.id = %s
+        """,
+        [ResponseStatus.SUBMITTED, assessment_id],
+    )[0]
+    return _Round(assessment_id, template_id, invited or 0, submitted or 0, shown or 0)
+
+
+def current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:
+    """Return the scoring model in force for each of the workspaces."""
+    return _current_models(workspace_ids)
+
+
 def latest_states(project_ids: Sequence[int]) -> dict[int, LatestState]:
     """Return the fingerprint, score, band and flags of each project's latest snapshot."""
-    newest = ScoreSnapshot.objects.filter(project_id=OuterRef("project_id")).order_by(
-        "-created_at", "-id"
-    )
-    rows = ScoreSnapshot.objects.filter(
-        project_id__in=project_ids, pk=Subquery(newest.values("pk")[:1])
-    ).values_list("project_id", "fingerprint", "score", "band", "flags")
     return {
-        project_id: LatestState(fingerprint, score, band, tuple(flags or ()))
-        for project_id, fingerprint, score, band, flags in rows
+        project.project_id: project.latest
+        for project in project_rows(project_ids)
+        if project.latest is not None
     }
 
 

@@ -7,7 +7,7 @@ import datetime
 import logging
 import operator
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -143,28 +143,26 @@ def _recalculate_batch(
     evidence changes (`EvidenceChange`, one per submission). A change committed after that
     (`project_mark_for_recalculation` bumps the version, a submission adds a change, each in its
     own transaction) makes the result out of date: it is not stored and the project stays due
-    for the next pass. So a
-    submission never waits for a calculation, nor for the writing of the snapshots: only, at
-    most, for the last two statements of that write (its project's row, `_store_current`).
+    for the next pass. A submission never waits for a recalculation: it writes no row that a
+    recalculation writes or locks.
     """
-    read = list(
-        Project.objects.filter(pk__in=project_ids)
-        .order_by("pk")
-        .values_list("pk", "workspace_id", "evidence_version")
-    )
+    read = evidence.project_rows(project_ids)
     if not read:
         return RecalculationSummary(calculated=0, stored=())
-    ids = [pk for pk, _, _ in read]
-    versions = _evidence_versions(read)
-    models = evidence.current_models(workspace_id for _, workspace_id, _ in read)
-    for workspace_id in {workspace_id for _, workspace_id, _ in read} - set(models):
+    ids = [project.project_id for project in read]
+    versions = _evidence_versions(
+        [(project.project_id, project.evidence_version) for project in read]
+    )
+    workspace_ids = {project.workspace_id for project in read}
+    models = evidence.current_models(workspace_ids)
+    for workspace_id in workspace_ids - set(models):
         models[workspace_id] = scoring_model_ensure(
             workspace=Workspace.objects.get(pk=workspace_id)
         )
     inputs_by_project = evidence.evidence_for_projects(
-        ids, models=models, assessment_overrides=assessment_overrides
+        ids, models=models, assessment_overrides=assessment_overrides, projects=read
     )
-    previous = evidence.latest_states(ids)
+    previous = {project.project_id: project.latest for project in read if project.latest}
     snapshots, failed = [], {}
     for project_id in ids:
         item = inputs_by_project[project_id]
@@ -218,16 +216,17 @@ class EvidenceVersion:
         return now is not None and now.marks == self.marks and now.changes <= self.changes
 
 
-def _evidence_versions(projects: Sequence[tuple[int, int, int]]) -> dict[int, EvidenceVersion]:
-    """Return the evidence version of each (id, workspace id, evidence_version) project row."""
-    changes: dict[int, set[int]] = {pk: set() for pk, _, _ in projects}
-    for change_id, project_id in EvidenceChange.objects.filter(
-        project_id__in=list(changes)
-    ).values_list("pk", "project_id"):
-        changes[project_id].add(change_id)
+def _evidence_versions(projects: Sequence[tuple[int, int]]) -> dict[int, EvidenceVersion]:
+    """Return the evidence version of each (project id, `evidence_version`): with the ids of
+    its evidence changes (one query)."""
+    changes: dict[int, set[int]] = {pk: set() for pk, _ in projects}
+    if changes:
+        for change_id, project_id in EvidenceChange.objects.filter(
+            project_id__in=list(changes)
+        ).values_list("pk", "project_id"):
+            changes[project_id].add(change_id)
     return {
-        pk: EvidenceVersion(marks=marks, changes=frozenset(changes[pk]))
-        for pk, _, marks in projects
+        pk: EvidenceVersion(marks=marks, changes=frozenset(changes[pk])) for pk, marks in projects
     }
 
 
@@ -246,13 +245,14 @@ def _store_current(
     """Store the new snapshots whose project's evidence has not changed since it was read.
 
     No project row is locked while the snapshots, the plans' effects and the events are
-    written: a submission, which updates its project's row, would wait for all of that. Two
+    written: a change of a project's settings, which updates its row, would wait for all of
+    that (a submission writes an `EvidenceChange` instead, and never waits). Two
     recalculations of the same project (say the queued one and the sweep) are kept apart by an
     advisory lock per project instead, taken in id order so that they cannot deadlock; the
     second then finds the first's snapshot and stores none. The project rows are written last,
-    just before the commit: the portfolio's figures, then the marks, cleared only where the
-    evidence version is still the one read — a submission committed meanwhile leaves its
-    project marked for the next pass.
+    just before the commit: the portfolio's figures with the marks, cleared only where the
+    evidence version is still the one read, in one statement per project — a submission
+    committed meanwhile leaves its project marked for the next pass.
     """
     if not snapshots:
         return []
@@ -264,44 +264,68 @@ def _store_current(
                 "(SELECT unnest(%s::integer[]) AS project_id ORDER BY 1) AS ordered",
                 [RECALCULATION_LOCK_KEY, project_ids],
             )
-    now_versions = _evidence_versions(
-        Project.objects.filter(pk__in=project_ids).values_list(
-            "pk", "workspace_id", "evidence_version"
-        )
-    )
-    latest = evidence.latest_states(project_ids)
+    now = _versions_and_fingerprints(project_ids)
 
-    def fingerprint(states: Mapping[int, evidence.LatestState], project_id: int) -> str | None:
-        state = states.get(project_id)
+    def fingerprint(state: evidence.LatestState | None) -> str | None:
         return state.fingerprint if state is not None else None
 
     current = [
         snapshot
         for snapshot in snapshots
-        if versions[snapshot.project_id].still(now_versions.get(snapshot.project_id))
-        and fingerprint(latest, snapshot.project_id) == fingerprint(previous, snapshot.project_id)
+        if (pk := snapshot.project_id) in now
+        and versions[pk].still(now[pk][0])
+        and now[pk][1] == fingerprint(previous.get(pk))
     ]
     stored = _store_snapshots(current, failed)
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
-    project_standings_refresh(project_ids=[snapshot.project_id for snapshot in stored])
+    _standings_store(stored, versions)
     written = {snapshot.project_id for snapshot in current}
+    _changes_counted(versions[pk] for pk in written)
+    # The stored ones had their marks cleared with their figures (`_standings_store`).
     _clear_marks(
-        {pk: versions[pk] for pk in written},
+        {pk: versions[pk] for pk in written if pk in failed},
         {pk: message for pk, message in failed.items() if pk in written},
     )
     return stored
 
 
-def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
-    """Count the evidence that `versions` read as included: delete the changes read, and clear
-    the mark of each project whose `evidence_version` is still the one read, with the message of
-    its failure if it failed (`failed` holds some of those projects), or none. A change added
-    since stays: its project stays due."""
-    counted = [change for version in versions.values() for change in version.changes]
+def _versions_and_fingerprints(
+    project_ids: Sequence[int],
+) -> dict[int, tuple[EvidenceVersion, str | None]]:
+    """Return each project's evidence version and its latest snapshot's fingerprint (two
+    queries)."""
+    placeholders = ", ".join(["%s"] * len(project_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT p.id, p.evidence_version, (
+                SELECT l.fingerprint FROM scoring_scoresnapshot l WHERE l.project_id = p.id
+                ORDER BY l.created_at DESC, l.id DESC LIMIT 1
+            )
+            FROM readiness_project p WHERE p.id IN ({placeholders})
+            """,
+            list(project_ids),
+        )
+        rows = cursor.fetchall()
+    versions = _evidence_versions([(pk, marks) for pk, marks, _ in rows])
+    return {pk: (versions[pk], latest_fingerprint) for pk, _, latest_fingerprint in rows}
+
+
+def _changes_counted(versions: Iterable[EvidenceVersion]) -> None:
+    """Delete the evidence changes that these versions read: their projects' scores now count
+    them. A change added since stays, and keeps its project due."""
+    counted = [change for version in versions for change in version.changes]
     if counted:
         EvidenceChange.objects.filter(pk__in=counted).delete()
+
+
+def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
+    """Count the evidence that `versions` read as included (`_changes_counted`), and clear the
+    mark of each project whose `evidence_version` is still the one read, with the message of
+    its failure if it failed (`failed` holds some of those projects), or none."""
+    _changes_counted(versions.values())
     succeeded = [
         Q(pk=project_id, evidence_version=version.marks)
         for project_id, version in versions.items()
@@ -609,6 +633,116 @@ STANDING_FIELDS: dict[str, str] = {
     "model_changed": "standing_model_changed",
     "last_usage_on": "standing_usage",
 }
+
+
+def _standings_store(
+    stored: Sequence[ScoreSnapshot], versions: Mapping[int, EvidenceVersion]
+) -> None:
+    """Store on each project what the portfolio shows, from the snapshot just stored, and clear
+    its mark where its evidence version is still `versions[project]` (two queries).
+
+    The same figures as `project_standings_refresh`, without reading back what is in hand:
+    one query finds the latest snapshot of the round before each new one. A new snapshot that
+    is not its project's latest (a backfill dated before a stored one) goes through
+    `project_standings_refresh`.
+    """
+    if not stored:
+        return
+    by_id = {snapshot.pk: snapshot for snapshot in stored}
+    placeholders = ", ".join(["%s"] * len(by_id))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT n.id, (
+                SELECT l.id FROM scoring_scoresnapshot l WHERE l.project_id = n.project_id
+                ORDER BY l.created_at DESC, l.id DESC LIMIT 1
+            ), o.score, o.model_version
+            FROM scoring_scoresnapshot n
+            LEFT JOIN scoring_scoresnapshot o ON o.id = (
+                SELECT b.id FROM scoring_scoresnapshot b
+                WHERE b.project_id = n.project_id AND b.assessment_id IS NOT NULL
+                AND b.assessment_id <> n.assessment_id
+                ORDER BY b.created_at DESC, b.id DESC LIMIT 1
+            )
+            WHERE n.id IN ({placeholders})
+            """,
+            list(by_id),
+        )
+        rows = cursor.fetchall()
+    values, others = [], []
+    for snapshot_id, latest_id, previous_score, previous_version in rows:
+        snapshot = by_id[snapshot_id]
+        if latest_id != snapshot_id:
+            others.append(snapshot.project_id)
+            continue
+        standing = _standing(snapshot, previous_score, previous_version)
+        values.append((snapshot.project_id, standing))
+    if values:
+        _standings_write(sorted(values, key=operator.itemgetter(0)), versions)
+    if others:
+        project_standings_refresh(project_ids=others)
+        _clear_marks({pk: versions[pk] for pk in others}, {})
+
+
+def _standing(
+    snapshot: ScoreSnapshot, previous_score: float | None, previous_version: int | None
+) -> dict[str, Any]:
+    """Return what the portfolio shows of a project whose latest snapshot is `snapshot`.
+
+    `previous_*` are those of the latest snapshot of the round before (none without one): the
+    change is shown only when both were scored with the same model version, as
+    `_standing_annotations` does in SQL.
+    """
+    same_model = previous_version is not None and previous_version == snapshot.model_version
+    change = None
+    if same_model and snapshot.score is not None and previous_score is not None:
+        change = snapshot.score - previous_score
+    window_end = ((snapshot.breakdown or {}).get("usage") or {}).get("window_end")
+    flags = snapshot.flags
+    return {
+        "latest_score": snapshot.score,
+        "latest_band": snapshot.band,
+        "latest_flags": flags,
+        "latest_response_rate": snapshot.response_rate,
+        "latest_at": snapshot.created_at,
+        "previous_score": previous_score,
+        "change": change,
+        "model_changed": previous_version is not None and not same_model,
+        "last_usage_on": datetime.date.fromisoformat(window_end) if window_end else None,
+        **{f"flag_{code}": code in (flags or ()) for code in engine.FLAG_LABELS},
+    }
+
+
+def _standings_write(
+    values: list[tuple[int, dict[str, Any]]], versions: Mapping[int, EvidenceVersion]
+) -> None:
+    """Write the projects' figures and clear their marks where the evidence version is still
+    the one read: one statement, sent once per project in one round trip where the driver
+    pipelines (`executemany`)."""
+    fields = [Project._meta.get_field(name) for name in values[0][1]]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = f"""
+        UPDATE readiness_project SET {assignments},
+            needs_recalculation = CASE WHEN evidence_version = %s THEN %s
+                ELSE needs_recalculation END,
+            recalculation_error = CASE WHEN evidence_version = %s THEN %s
+                ELSE recalculation_error END
+        WHERE id = %s
+    """
+    params = [
+        [
+            *(field.get_db_prep_save(standing[field.name], connection) for field in fields),
+            versions[project_id].marks,
+            False,
+            versions[project_id].marks,
+            "",
+            project_id,
+        ]
+        for project_id, standing in values
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
 
 
 def project_standings_refresh(*, project_ids: Sequence[int]) -> None:
