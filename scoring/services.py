@@ -221,10 +221,16 @@ def _evidence_versions(projects: Sequence[tuple[int, int]]) -> dict[int, Evidenc
     its evidence changes (one query)."""
     changes: dict[int, set[int]] = {pk: set() for pk, _ in projects}
     if changes:
-        for change_id, project_id in EvidenceChange.objects.filter(
-            project_id__in=list(changes)
-        ).values_list("pk", "project_id"):
-            changes[project_id].add(change_id)
+        # Hand-written, as the recalculation's other reads (scoring.evidence).
+        placeholders = ", ".join(["%s"] * len(changes))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, project_id FROM {EvidenceChange._meta.db_table} "
+                f"WHERE project_id IN ({placeholders})",
+                list(changes),
+            )
+            for change_id, project_id in cursor.fetchall():
+                changes[project_id].add(change_id)
     return {
         pk: EvidenceVersion(marks=marks, changes=frozenset(changes[pk])) for pk, marks in projects
     }
@@ -318,7 +324,12 @@ def _changes_counted(versions: Iterable[EvidenceVersion]) -> None:
     them. A change added since stays, and keeps its project due."""
     counted = [change for version in versions for change in version.changes]
     if counted:
-        EvidenceChange.objects.filter(pk__in=counted).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {EvidenceChange._meta.db_table} WHERE id IN "
+                f"({', '.join(['%s'] * len(counted))})",
+                counted,
+            )
 
 
 def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
