@@ -32,6 +32,8 @@ def worker_warm_up() -> None:
         return
     try:
         with app.producer_or_acquire() as producer:
-            producer.connection.ensure_connection(max_retries=1)
+            # One attempt, within the broker's connection timeout: no retries, so that a
+            # worker started during an outage serves at once.
+            producer.connection.connect()
     except (BrokerError, RedisError, OSError) as error:
         logger.warning("The broker is unreachable at start-up (%s).", type(error).__name__)

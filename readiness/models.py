@@ -99,6 +99,11 @@ class Project(WorkspaceOwned):
     # the version it read before calculating is still the project's, so a change that arrives
     # while it calculates (without holding the row) keeps the project marked.
     evidence_version = models.PositiveBigIntegerField(default=0, editable=False)
+    # Bumped by a recalculation that counts (deletes) evidence changes, in that transaction: a
+    # recalculation that read the project before stores nothing, since the changes it did not
+    # read may be among those counted (`scoring.services.EvidenceVersion`). Submissions never
+    # write the project's row.
+    evidence_counted = models.PositiveBigIntegerField(default=0, editable=False)
     # Why the last recalculation failed (the sweep carried on with the other projects); empty
     # once one succeeds.
     recalculation_error = models.TextField(blank=True, default="")
@@ -179,10 +184,10 @@ class EvidenceChange(models.Model):
     Submissions mark their project by adding a row here rather than by updating the project's
     row (`needs_recalculation`, `evidence_version`): every submission of a project would
     otherwise queue on that one row from its update to its commit, and a survey's respondents
-    submit at the same moments. A recalculation deletes the rows it read before reading the
-    evidence, in the transaction that stores its result; a row added meanwhile stays, so the
-    project stays due. A project needs recalculation while its flag is set or it has a row here
-    (`readiness.selectors.project_ids_needing_recalculation`).
+    submit at the same moments. A recalculation reads the ids of the project's rows before it
+    reads the evidence, and deletes those rows once its result is stored (or found unchanged);
+    a row added meanwhile stays, so the project stays due. A project needs recalculation while
+    its flag is set or it has a row here (`readiness.selectors.projects_with_recalculation_due`).
     """
 
     id = models.BigAutoField(primary_key=True)

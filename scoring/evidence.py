@@ -436,6 +436,7 @@ class ProjectRow:
     project_id: int
     workspace_id: int
     evidence_version: int
+    evidence_counted: int
     live: bool
     latest: LatestState | None
 
@@ -451,7 +452,7 @@ def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
         return []
     rows = _fetch(
         f"""
-        SELECT p.id, p.workspace_id, p.evidence_version, p.status,
+        SELECT p.id, p.workspace_id, p.evidence_version, p.evidence_counted, p.status,
             s.fingerprint, s.score, s.band, s.flags
         FROM readiness_project p
         LEFT JOIN scoring_scoresnapshot s ON s.id = (
@@ -468,12 +469,13 @@ def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
             project_id=pk,
             workspace_id=workspace_id,
             evidence_version=version,
+            evidence_counted=counted,
             live=status == ProjectStatus.LIVE,
             latest=LatestState(latest_fingerprint, score, band, tuple(_json(flags) or ()))
             if latest_fingerprint is not None
             else None,
         )
-        for pk, workspace_id, version, status, latest_fingerprint, score, band, flags in rows
+        for pk, workspace_id, version, counted, status, latest_fingerprint, score, band, flags in rows
     ]
 
 

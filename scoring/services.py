@@ -7,7 +7,7 @@ import datetime
 import logging
 import operator
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any
@@ -20,6 +20,7 @@ from django.db.models import (
     BooleanField,
     Case,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -146,12 +147,19 @@ def _recalculate_batch(
     for the next pass. A submission never waits for a recalculation: it writes no row that a
     recalculation writes or locks.
     """
+    # The projects' rows (versions and latest snapshots) are read before the evidence changes,
+    # and both before the evidence: what the versions say was read is then all included.
     read = evidence.project_rows(project_ids)
     if not read:
         return RecalculationSummary(calculated=0, stored=())
     ids = [project.project_id for project in read]
     versions = _evidence_versions(
-        [(project.project_id, project.evidence_version) for project in read]
+        [
+            (project.project_id, project.evidence_version, project.evidence_counted)
+            for project in read
+        ],
+        # A past round's score (the history's backfill) counts none of the current evidence.
+        counts=not assessment_overrides,
     )
     workspace_ids = {project.workspace_id for project in read}
     models = evidence.current_models(workspace_ids)
@@ -205,21 +213,34 @@ def _recalculate_batch(
 
 @dataclass(frozen=True)
 class EvidenceVersion:
-    """What a recalculation read of a project's evidence changes, before reading the evidence."""
+    """What a recalculation read of a project's evidence version, before reading the evidence.
 
-    marks: int  # Project.evidence_version
-    changes: frozenset[int]  # the ids of its EvidenceChange rows
+    `marks`: `Project.evidence_version`, bumped by whatever marks the project. `counted`:
+    `Project.evidence_counted`, bumped by a recalculation that counts (deletes) evidence
+    changes. `changes`: the ids of the project's evidence changes (`EvidenceChange`, one per
+    submission). `counts`: whether this recalculation's result counts them (not a past round's).
+    """
 
-    def still(self, now: EvidenceVersion | None) -> bool:
-        """Whether nothing changed the evidence since: the same marks, no new change (another
-        recalculation may have counted some of the changes read meanwhile)."""
-        return now is not None and now.marks == self.marks and now.changes <= self.changes
+    marks: int
+    counted: int
+    changes: frozenset[int]
+    counts: bool = True
+
+    def still(self, now: EvidenceVersion) -> bool:
+        """Whether the evidence is still what was read: no new mark, no new change, and no
+        change counted by another recalculation meanwhile (it may have counted a change
+        committed after this one read them, which this result lacks)."""
+        return (
+            now.marks == self.marks and now.counted == self.counted and now.changes <= self.changes
+        )
 
 
-def _evidence_versions(projects: Sequence[tuple[int, int]]) -> dict[int, EvidenceVersion]:
-    """Return the evidence version of each (project id, `evidence_version`): with the ids of
-    its evidence changes (one query)."""
-    changes: dict[int, set[int]] = {pk: set() for pk, _ in projects}
+def _evidence_versions(
+    projects: Sequence[tuple[int, int, int]], *, counts: bool = True
+) -> dict[int, EvidenceVersion]:
+    """Return the evidence version of each (project id, `evidence_version`,
+    `evidence_counted`), with the ids of its evidence changes (one query)."""
+    changes: dict[int, set[int]] = {pk: set() for pk, _, _ in projects}
     if changes:
         # Hand-written, as the recalculation's other reads (scoring.evidence).
         placeholders = ", ".join(["%s"] * len(changes))
@@ -232,7 +253,8 @@ def _evidence_versions(projects: Sequence[tuple[int, int]]) -> dict[int, Evidenc
             for change_id, project_id in cursor.fetchall():
                 changes[project_id].add(change_id)
     return {
-        pk: EvidenceVersion(marks=marks, changes=frozenset(changes[pk])) for pk, marks in projects
+        pk: EvidenceVersion(marks, counted, frozenset(changes[pk]), counts)
+        for pk, marks, counted in projects
     }
 
 
@@ -288,7 +310,7 @@ def _store_current(
         _emit_changes(snapshot, previous.get(snapshot.project_id))
     _standings_store(stored, versions)
     written = {snapshot.project_id for snapshot in current}
-    _changes_counted(versions[pk] for pk in written)
+    _changes_counted({pk: versions[pk] for pk in written})
     # The stored ones had their marks cleared with their figures (`_standings_store`).
     _clear_marks(
         {pk: versions[pk] for pk in written if pk in failed},
@@ -306,7 +328,7 @@ def _versions_and_fingerprints(
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT p.id, p.evidence_version, (
+            SELECT p.id, p.evidence_version, p.evidence_counted, (
                 SELECT l.fingerprint FROM scoring_scoresnapshot l WHERE l.project_id = p.id
                 ORDER BY l.created_at DESC, l.id DESC LIMIT 1
             )
@@ -315,28 +337,42 @@ def _versions_and_fingerprints(
             list(project_ids),
         )
         rows = cursor.fetchall()
-    versions = _evidence_versions([(pk, marks) for pk, marks, _ in rows])
-    return {pk: (versions[pk], latest_fingerprint) for pk, _, latest_fingerprint in rows}
+    versions = _evidence_versions([(pk, marks, counted) for pk, marks, counted, _ in rows])
+    return {pk: (versions[pk], latest_fingerprint) for pk, _, _, latest_fingerprint in rows}
 
 
-def _changes_counted(versions: Iterable[EvidenceVersion]) -> None:
-    """Delete the evidence changes that these versions read: their projects' scores now count
-    them. A change added since stays, and keeps its project due."""
-    counted = [change for version in versions for change in version.changes]
-    if counted:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DELETE FROM {EvidenceChange._meta.db_table} WHERE id IN "
-                f"({', '.join(['%s'] * len(counted))})",
-                counted,
-            )
+def _changes_counted(versions: Mapping[int, EvidenceVersion]) -> None:
+    """Delete the evidence changes that these versions read, which their projects' results
+    include, and bump those projects' `evidence_counted` (in the caller's transaction). A change
+    added since stays, and keeps its project due."""
+    counting = {
+        pk: version for pk, version in versions.items() if version.counts and version.changes
+    }
+    if not counting:
+        return
+    counted = [change for version in counting.values() for change in version.changes]
+    projects = sorted(counting)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {EvidenceChange._meta.db_table} WHERE id IN "
+            f"({', '.join(['%s'] * len(counted))})",
+            counted,
+        )
+        cursor.execute(
+            "UPDATE readiness_project SET evidence_counted = evidence_counted + 1 "
+            f"WHERE id IN ({', '.join(['%s'] * len(projects))})",
+            projects,
+        )
 
 
+@transaction.atomic
 def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
     """Count the evidence that `versions` read as included (`_changes_counted`), and clear the
     mark of each project whose `evidence_version` is still the one read, with the message of
-    its failure if it failed (`failed` holds some of those projects), or none."""
-    _changes_counted(versions.values())
+    its failure if it failed (`failed` holds some of those projects), or none. A past round's
+    result (`counts` false) does neither."""
+    versions = {pk: version for pk, version in versions.items() if version.counts}
+    _changes_counted(versions)
     succeeded = [
         Q(pk=project_id, evidence_version=version.marks)
         for project_id, version in versions.items()
@@ -347,11 +383,17 @@ def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, s
             needs_recalculation=False, recalculation_error=""
         )
     for project_id, message in failed.items():
+        if project_id not in versions:
+            continue
         # Marked failed rather than dirty: retrying every minute would fail the same way until
-        # the scoring model changes, and saving a model marks its projects again.
-        Project.objects.filter(pk=project_id, evidence_version=versions[project_id].marks).update(
-            needs_recalculation=False, recalculation_error=message
-        )
+        # the scoring model changes, and saving a model marks its projects again. Unless new
+        # evidence arrived meanwhile (a mark, or a change that the deletion above left): it
+        # may well calculate.
+        Project.objects.filter(
+            ~Exists(EvidenceChange.objects.filter(project_id=OuterRef("pk"))),
+            pk=project_id,
+            evidence_version=versions[project_id].marks,
+        ).update(needs_recalculation=False, recalculation_error=message)
 
 
 def _notify_snapshots_stored(stored: list[ScoreSnapshot]) -> None:
@@ -446,8 +488,20 @@ def project_recalculate_queued(*, project_id: int) -> ScoreSnapshot | None:
 
 
 def dirty_projects_recalculate() -> RecalculationSummary:
-    """Recalculate every project marked for recalculation (the periodic sweep)."""
+    """Recalculate every project whose recalculation is due (the periodic sweep)."""
+    _orphan_changes_delete()
     return projects_recalculate(project_ids=evidence.dirty_project_ids())
+
+
+def _orphan_changes_delete() -> None:
+    """Delete the evidence changes of projects deleted meanwhile: a submission that committed
+    while its project was being deleted leaves one (no foreign-key constraint, on purpose)."""
+    table = EvidenceChange._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE NOT EXISTS "
+            f"(SELECT 1 FROM readiness_project p WHERE p.id = {table}.project_id)"
+        )
 
 
 def open_projects_recalculate() -> RecalculationSummary:
@@ -496,15 +550,21 @@ def _coalescing_key(project_id: int) -> str:
 # monotonic clock), so that the rest of a burst of submissions need not ask Redis again: the
 # task reads the evidence only once it has started, after every submission committed before
 # then. Kept per process and only while a run is ahead; a second short of the start, the
-# process asks Redis again, which a task that has started answers with a free key.
+# process asks Redis again, which a task that has started answers with a free key. A start
+# learnt from another process's key is that host's wall clock: should the clocks differ by
+# more than the second, a run may start before a skipped submission commits; the submission's
+# evidence change keeps its project due, and the periodic sweep counts it within a minute.
 _queued_runs: dict[int, float] = {}
 QUEUED_RUN_MARGIN_SECONDS = 1.0
+# The clocks it reads, by name, so that a test can move them without moving the process's.
+_monotonic = time.monotonic
+_wall_clock = time.time
 
 
 def _queued_run_includes(project_id: int) -> bool:
     """Whether a recalculation already queued for the project will read what just committed."""
     starts = _queued_runs.get(project_id)
-    return starts is not None and time.monotonic() < starts - QUEUED_RUN_MARGIN_SECONDS
+    return starts is not None and _monotonic() < starts - QUEUED_RUN_MARGIN_SECONDS
 
 
 def _queued_run_remember(project_id: int, starts_at: object) -> None:
@@ -512,11 +572,11 @@ def _queued_run_remember(project_id: int, starts_at: object) -> None:
     if not isinstance(starts_at, float):
         return
     if len(_queued_runs) > 10_000:  # a long-lived process: forget the runs of the past
-        now = time.monotonic()
+        now = _monotonic()
         for project, starts in list(_queued_runs.items()):
             if starts < now:
-                del _queued_runs[project]
-    _queued_runs[project_id] = time.monotonic() + (starts_at - time.time())
+                _queued_runs.pop(project, None)
+    _queued_runs[project_id] = _monotonic() + (starts_at - _wall_clock())
 
 
 def publish_recalculation(project_id: int) -> None:
@@ -525,8 +585,9 @@ def publish_recalculation(project_id: int) -> None:
 
     try:
         # In-process tasks (the embedded default): another callback of the same burst may
-        # already have recalculated it. With a broker the flag was set in the transaction that
-        # just committed, so reading it back would cost every submission a query for nothing.
+        # already have recalculated it. With a broker the transaction that just committed made
+        # the project due (a mark or an evidence change), so reading it back would cost every
+        # submission a query for nothing.
         eager = recalculate_project.app.conf.task_always_eager
         if (
             eager
@@ -541,7 +602,7 @@ def publish_recalculation(project_id: int) -> None:
             return
         key = _coalescing_key(project_id)
         delay = settings.SCORING_COALESCE_SECONDS
-        starts_at = time.time() + delay
+        starts_at = _wall_clock() + delay
         # One queued task per project per window: the rest of a burst finds the key taken.
         if not cache.add(key, starts_at, timeout=delay + settings.SCORING_COALESCE_GRACE_SECONDS):
             if not eager:
@@ -556,7 +617,7 @@ def publish_recalculation(project_id: int) -> None:
             _queued_run_remember(project_id, starts_at)
     except (BrokerError, RedisError, OSError) as error:
         logger.warning(
-            "Could not enqueue the recalculation of project %s (%s); it stays marked and the "
+            "Could not enqueue the recalculation of project %s (%s); it stays due and the "
             "periodic sweep will recalculate it.",
             project_id,
             type(error).__name__,
@@ -744,9 +805,10 @@ def _standings_write(
     params = [
         [
             *(field.get_db_prep_save(standing[field.name], connection) for field in fields),
-            versions[project_id].marks,
+            # A past round's result clears no mark: -1 is no version.
+            versions[project_id].marks if versions[project_id].counts else -1,
             False,
-            versions[project_id].marks,
+            versions[project_id].marks if versions[project_id].counts else -1,
             "",
             project_id,
         ]

@@ -11,10 +11,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from readiness.models import Project, ResponseStatus
 from readiness.selectors import project_recalculation_due as recalculation_due
-from readiness.services import project_mark_for_recalculation
+from readiness.services import project_evidence_added, project_mark_for_recalculation
 from scoring import engine, services, tasks
 from scoring.models import ScoringModel
 from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
@@ -36,11 +37,21 @@ def committed() -> object:
 
 
 def _submit(project: Project, values: dict[str, int | None] = END_USER_4) -> None:
-    """Submit one response the way the survey does: evidence and mark in one transaction."""
+    """Submit one response the way the survey does: the response and its evidence change in
+    one transaction."""
     assessment = project.assessments.order_by("-opens_on").first()
     with committed(), transaction.atomic():
         submitted_response(assessment=assessment, role="end_user", values=values)
-        project_mark_for_recalculation(project_id=project.pk)
+        project_evidence_added(project_id=project.pk)
+
+
+@pytest.fixture(params=["submission", "change of settings"])
+def mark(request: pytest.FixtureRequest) -> object:
+    """How new evidence marks its project: a submission's evidence change, or the mark that
+    imports and changes of a project's settings set on the project's row."""
+    if request.param == "submission":
+        return project_evidence_added
+    return project_mark_for_recalculation
 
 
 class TestSnapshots:
@@ -224,8 +235,8 @@ class TestCoalescing:
         monkeypatch.setitem(tasks.recalculate_project.app.conf, "task_always_eager", False)
         monkeypatch.setattr(services, "_queued_runs", {})
         clock = [1000.0]  # the process's monotonic clock, and the wall clock 1.8e9 s ahead
-        monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
-        monkeypatch.setattr(services.time, "time", lambda: clock[0] + 1.8e9)
+        monkeypatch.setattr(services, "_monotonic", lambda: clock[0])
+        monkeypatch.setattr(services, "_wall_clock", lambda: clock[0] + 1.8e9)
         project_id = worked_project.pk
         with (
             mock.patch.object(tasks.recalculate_project, "apply_async") as enqueue,
@@ -275,7 +286,7 @@ class TestCalculatingWithoutLocks:
     arrives meanwhile is never lost, and two recalculations at once store one snapshot."""
 
     def test_responses_submitted_during_the_calculation_keep_the_project_marked(
-        self, worked_project: Project
+        self, worked_project: Project, mark
     ) -> None:
         assessment = worked_project.assessments.get()
         calculate = engine.calculate
@@ -286,7 +297,7 @@ class TestCalculatingWithoutLocks:
                 with transaction.atomic():  # committed; its recalculation request is not run
                     for _ in range(3):
                         submitted_response(assessment=assessment, values=END_USER_4)
-                    project_mark_for_recalculation(project_id=worked_project.pk)
+                    mark(project_id=worked_project.pk)
             return calculate(inputs)
 
         submitted: list[bool] = []
@@ -324,11 +335,49 @@ class TestCalculatingWithoutLocks:
         worked_project.refresh_from_db()
         assert not recalculation_due(worked_project)
 
+    @pytest.mark.parametrize("clock_ahead", [0, 2], ids=["same clock", "its clock 2 s ahead"])
+    def test_a_change_another_recalculation_counted_meanwhile_is_never_lost(
+        self, worked_project: Project, monkeypatch, clock_ahead: int
+    ) -> None:
+        """A sweep reads the project; a response arrives and the queued recalculation counts
+        it (and the one before) before the sweep stores: the sweep's result, which lacks that
+        response, is not stored, and the latest score includes every response."""
+        from readiness import hooks
+        from scoring import evidence
+
+        monkeypatch.setattr(hooks, "_evidence_handlers", [])  # the queued run is run below
+        services.project_recalculate(project_id=worked_project.pk)
+        _submit(worked_project)
+        read = evidence.evidence_for_projects
+        queued: list[object] = []
+
+        def read_then_the_queued_run_counts_a_newer_response(*args, **kwargs):
+            result = read(*args, **kwargs)
+            if not queued:
+                queued.append(None)  # the queued run reads through here too
+                _submit(worked_project)
+                queued[0] = services.project_recalculate(project_id=worked_project.pk)
+            return result
+
+        monkeypatch.setattr(
+            evidence, "evidence_for_projects", read_then_the_queued_run_counts_a_newer_response
+        )
+        sweep = services.projects_recalculate(
+            project_ids=[worked_project.pk],
+            calculated_at=timezone.now() + datetime.timedelta(seconds=clock_ahead),
+        )
+        monkeypatch.setattr(evidence, "evidence_for_projects", read)
+        assert queued[0] is not None and sweep.stored == ()
+        latest = worked_project.snapshots.latest()
+        assert latest == queued[0]
+        assert services.project_recalculate(project_id=worked_project.pk) is None  # current
+        assert not recalculation_due(Project.objects.get(pk=worked_project.pk))
+
     def test_a_failure_after_new_evidence_leaves_the_project_marked(
-        self, worked_project: Project
+        self, worked_project: Project, mark
     ) -> None:
         def fail_while_someone_submits(inputs: engine.ScoreInput) -> object:
-            project_mark_for_recalculation(project_id=worked_project.pk)
+            mark(project_id=worked_project.pk)
             raise engine.InvalidInput("licensed seats must be positive")
 
         with mock.patch.object(engine, "calculate", side_effect=fail_while_someone_submits):
@@ -468,3 +517,41 @@ def test_a_submission_goes_through_while_a_sweep_writes_its_snapshots(monkeypatc
     services.projects_recalculate(project_ids=[project.pk])
     project.refresh_from_db()
     assert not recalculation_due(project)
+
+
+class TestEvidenceVersion:
+    """What a recalculation compares before storing: the evidence it read is still the evidence."""
+
+    READ = services.EvidenceVersion(marks=3, counted=1, changes=frozenset({10, 11}))
+
+    @pytest.mark.parametrize(
+        ("now", "still"),
+        [
+            (services.EvidenceVersion(3, 1, frozenset({10, 11})), True),
+            # A change committed after the read: the result lacks it.
+            (services.EvidenceVersion(3, 1, frozenset({10, 11, 12})), False),
+            # A mark (import, settings, scoring model) after the read.
+            (services.EvidenceVersion(4, 1, frozenset({10, 11})), False),
+            # Another recalculation counted changes meanwhile — perhaps one this one never
+            # read, which it deleted with the others: the rows alone cannot tell.
+            (services.EvidenceVersion(3, 2, frozenset()), False),
+        ],
+        ids=["unchanged", "new change", "new mark", "counted by another"],
+    )
+    def test_a_result_is_stored_only_if_its_evidence_is_still_current(
+        self, now: services.EvidenceVersion, still: bool
+    ) -> None:
+        assert self.READ.still(now) is still
+
+
+def test_a_deleted_project_leaves_no_evidence_change_behind(worked_project: Project) -> None:
+    from readiness.models import EvidenceChange
+
+    _submit(worked_project)
+    deleted = worked_project.pk
+    worked_project.delete()  # Django deletes its changes with it
+    assert not EvidenceChange.objects.exists()
+    # One whose submission committed while its project was being deleted: the sweep drops it.
+    EvidenceChange.objects.create(project_id=deleted)
+    services.dirty_projects_recalculate()
+    assert not EvidenceChange.objects.exists()
