@@ -190,10 +190,10 @@ def _load(
             "id, name, product_name, licensed_seats, tracked_features, status, "
             "needs_recalculation, created_at, updated_at, account_id, workspace_id, "
             "recalculation_error, model_changed, flag_forced_adoption, flag_leadership_gap, "
-            "flag_say_do_gap, flag_low_confidence, evidence_version",
+            "flag_say_do_gap, flag_low_confidence, evidence_version, evidence_counted",
             (
                 f"{first_project + i}\tProject {rng.randrange(10**6):06d}\tRouteWise\t100\t[]\t"
-                f"{STATUSES[i % 5]}\tf\t{now}\t{now}\t{first_account + i}\t{ws}\t\tf\tf\tf\tf\tf\t0\n"
+                f"{STATUSES[i % 5]}\tf\t{now}\t{now}\t{first_account + i}\t{ws}\t\tf\tf\tf\tf\tf\t0\t0\n"
                 for i in range(count)
             ),
         )

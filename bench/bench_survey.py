@@ -295,9 +295,10 @@ def sweep_data_create(projects: int, responses: int, rng: random.Random) -> tupl
 def sweep_forever(project_ids: list[int], nice: int) -> None:
     """Recalculate `project_ids` over and over until SIGTERM, printing one line per pass.
 
-    The child process that --during-sweep starts, at the CPU priority `nice` (as the workers of
-    docs/operations.md that share a host with the web workers). Each pass deletes the projects'
-    snapshots first, so that it calculates and stores every project.
+    The child process that --during-sweep starts, at the CPU priority `nice` (0 by default,
+    the web's; 10 as docs/operations.md starts workers that share a host with the web
+    workers). Each pass deletes the projects' snapshots first, so that it calculates and
+    stores every project.
     """
     os.nice(nice)
     stop = threading.Event()
@@ -624,8 +625,9 @@ def main() -> None:
     parser.add_argument(
         "--sweep-nice",
         type=int,
-        default=10,
-        help="the sweep's CPU priority (docs/operations.md: background workers at nice 10)",
+        default=0,
+        help="the sweep's CPU priority (0: the web's; docs/operations.md runs workers that "
+        "share a host with the web workers at 10)",
     )
     parser.add_argument("--sweep-worker", help=argparse.SUPPRESS)  # the sweeping child process
     options = parser.parse_args()

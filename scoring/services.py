@@ -365,14 +365,20 @@ def _changes_counted(versions: Mapping[int, EvidenceVersion]) -> None:
         )
 
 
-@transaction.atomic
 def _clear_marks(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
     """Count the evidence that `versions` read as included (`_changes_counted`), and clear the
     mark of each project whose `evidence_version` is still the one read, with the message of
     its failure if it failed (`failed` holds some of those projects), or none. A past round's
     result (`counts` false) does neither."""
     versions = {pk: version for pk, version in versions.items() if version.counts}
-    _changes_counted(versions)
+    if versions:
+        with transaction.atomic():
+            _changes_counted(versions)
+            _marks_clear(versions, failed)
+
+
+def _marks_clear(versions: Mapping[int, EvidenceVersion], failed: Mapping[int, str]) -> None:
+    """The marks' half of `_clear_marks`, in its transaction."""
     succeeded = [
         Q(pk=project_id, evidence_version=version.marks)
         for project_id, version in versions.items()
