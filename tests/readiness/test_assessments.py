@@ -280,36 +280,13 @@ def test_two_tabs_submitting_at_once_store_one_response() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_respondent_saves_a_draft_while_another_submission_is_in_progress() -> None:
     """A submission locks its own invitation only, not the assessment that all share."""
-    from threading import Event, Thread
-
-    from django.db import connection, transaction
+    from tests.concurrency import held_open, refusing_to_wait
 
     assessment = open_assessment()
     first, second = invite(assessment), invite(assessment)
     services.response_save_draft(invitation=first, answers={"AW1": "4"}, step=7)
-    submitting, finish = Event(), Event()
-
-    def submit_and_hold_the_transaction() -> None:
-        try:
-            with transaction.atomic():
-                services.response_submit(invitation=first)
-                submitting.set()
-                finish.wait(timeout=10)
-        finally:
-            connection.close()
-
-    thread = Thread(target=submit_and_hold_the_transaction)
-    thread.start()
-    try:
-        assert submitting.wait(timeout=10)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # Fail instead of waiting for the other transaction, should they share a lock.
-                cursor.execute("SET LOCAL lock_timeout = '2s'")
-            services.response_save_draft(invitation=second, answers={"AW1": "5"}, step=1)
-    finally:
-        finish.set()
-        thread.join()
+    with held_open(lambda: services.response_submit(invitation=first)), refusing_to_wait():
+        services.response_save_draft(invitation=second, answers={"AW1": "5"}, step=1)
     assert Response.objects.filter(invitation=second, status=ResponseStatus.DRAFT).exists()
     assert Response.objects.filter(invitation=first, status=ResponseStatus.SUBMITTED).exists()
 

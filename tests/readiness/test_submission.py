@@ -280,40 +280,18 @@ def test_two_respondents_of_a_project_do_not_wait_for_each_other(
     """A submission whose transaction is still open does not hold up another respondent of the
     same project (it would, were the project's row updated: the second would wait for the
     first's commit). Both are counted."""
-    from threading import Event, Thread
-
-    from django.db import connection, transaction
+    from tests.concurrency import held_open, refusing_to_wait
 
     # No recalculation after the commits (tasks run in-process here): the changes stay to see.
     monkeypatch.setattr(hooks, "_evidence_handlers", [])
     first, second = answered(), answered()
     Invitation.objects.filter(pk=second.pk).update(assessment=first.assessment)
     Response.objects.filter(invitation=second).update(assessment=first.assessment)
-    submitted_first, finish = Event(), Event()
-
-    def submit_and_hold() -> None:
-        try:
-            with transaction.atomic():
-                assert services.response_submit_by_token(token=token_of(first))
-                submitted_first.set()
-                finish.wait(timeout=10)
-        finally:
-            connection.close()
-
-    thread = Thread(target=submit_and_hold)
-    thread.start()
-    try:
-        assert submitted_first.wait(timeout=10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")
-        try:
-            assert services.response_submit_by_token(token=token_of(second))
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
-    finally:
-        finish.set()
-        thread.join()
+    with (
+        held_open(lambda: services.response_submit_by_token(token=token_of(first))),
+        refusing_to_wait(),
+    ):
+        assert services.response_submit_by_token(token=token_of(second))
     project = project_of(first)
     assert project.evidence_changes.count() == 2 and recalculation_due(project)
 
