@@ -67,6 +67,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
             "page": page,
             "page_numbers": page.paginator.get_elided_page_range(page.number),
             "sort": filters["sort"],
+            "order": selectors.portfolio_order(filters["sort"]),
             "ignored": form.ignored(),
         },
     )

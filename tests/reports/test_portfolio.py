@@ -127,6 +127,21 @@ class TestFiltersAndSorting:
         assert rows(viewer_client, "?sort=-score") == ["Alpha", "Bravo", "Charlie"]
         assert rows(viewer_client, "?sort=-name") == ["Charlie", "Bravo", "Alpha"]
 
+    @pytest.mark.parametrize(
+        ("query", "said"),
+        [
+            ("", "Lowest scores first, so the projects at risk are on top."),
+            ("?sort=-score", "Highest scores first. Projects without the figure come last."),
+            ("?sort=change", "Largest falls first."),
+            ("?sort=-name", "By name, Z to A."),
+            ("?sort=drop", "Lowest scores first"),  # an unknown sort: the default's
+        ],
+    )
+    def test_the_page_says_how_it_is_ordered(
+        self, portfolio, viewer_client, query: str, said: str
+    ) -> None:
+        assert said in viewer_client.get("/" + query).content.decode()
+
     def test_filters_by_band_owner_status_and_flag(self, portfolio, viewer_client) -> None:
         assert rows(viewer_client, "?band=ready") == ["Alpha"]
         assert rows(viewer_client, "?band=not_ready") == ["Bravo"]
