@@ -58,8 +58,18 @@ def scoring_model_ensure(*, workspace: Workspace) -> ScoringModel:
     if current is not None:
         return current
     model = ScoringModel(workspace=workspace, version=1)
-    model.full_clean()
-    model.save()
+    # The defaults are valid; uniqueness is the database's to decide, since the first
+    # recalculations of a new workspace may well create version 1 at the same moment.
+    model.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            model.save()
+    except IntegrityError:
+        # Another one created it first: that is the model in force.
+        current = selectors.scoring_model_current(workspace=workspace)
+        if current is None:
+            raise
+        return current
     return model
 
 

@@ -143,6 +143,27 @@ class TestSnapshots:
 
 
 class TestScoringModelChanges:
+    def test_two_first_recalculations_of_a_new_workspace_share_model_version_1(
+        self, workspace, monkeypatch
+    ) -> None:
+        """Both looked for the model before either created it: the second one finds version 1
+        taken and uses it, instead of failing its recalculation."""
+        from scoring import selectors
+
+        first = services.scoring_model_ensure(workspace=workspace)  # the other one, first
+        found = selectors.scoring_model_current
+        looked: list[bool] = []
+
+        def not_yet_on_the_first_look(*, workspace):
+            if not looked:
+                looked.append(True)
+                return None
+            return found(workspace=workspace)
+
+        monkeypatch.setattr(selectors, "scoring_model_current", not_yet_on_the_first_look)
+        assert services.scoring_model_ensure(workspace=workspace) == first
+        assert ScoringModel.objects.filter(workspace=workspace).count() == 1
+
     def test_a_new_version_recalculates_open_projects_with_it(
         self, worked_project: Project
     ) -> None:
