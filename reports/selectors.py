@@ -44,27 +44,41 @@ PORTFOLIO_SORTS: dict[str, str] = {
     "response_rate": "Response rate",
     "last_usage": "Last usage",
 }
-# What the page says of its order, for each sort (ascending, then descending).
-PORTFOLIO_ORDERS: dict[str, tuple[str, str]] = {
+# What the page says of its order, for each sort: ascending, descending, and which projects
+# come last either way (None for the name, which every project has).
+PORTFOLIO_ORDERS: dict[str, tuple[str, str, str | None]] = {
     "score": (
         "Lowest scores first, so the projects at risk are on top.",
         "Highest scores first.",
+        "Projects without a score come last.",
     ),
-    "change": ("Largest falls first.", "Largest rises first."),
-    "name": ("By name, A to Z.", "By name, Z to A."),
-    "response_rate": ("Lowest response rates first.", "Highest response rates first."),
-    "last_usage": ("Longest without usage first.", "Most recent usage first."),
+    "change": (
+        "Largest falls first.",
+        "Largest rises first.",
+        "Projects without a change since the round before come last.",
+    ),
+    "name": ("By name, A to Z.", "By name, Z to A.", None),
+    "response_rate": (
+        "Lowest response rates first.",
+        "Highest response rates first.",
+        "Projects without a response rate come last.",
+    ),
+    "last_usage": (
+        "Longest without usage first.",
+        "Most recent usage first.",
+        "Projects without usage data come last.",
+    ),
 }
 
 
 def portfolio_order(sort: str) -> str:
     """Return what the portfolio says of its order for `sort` (a PORTFOLIO_SORTS key, with "-"
-    for descending); projects without the figure come last either way."""
-    ascending, descending = PORTFOLIO_ORDERS.get(sort.removeprefix("-"), PORTFOLIO_ORDERS["score"])
+    for descending; the default's for anything else)."""
+    ascending, descending, last = PORTFOLIO_ORDERS.get(
+        sort.removeprefix("-"), PORTFOLIO_ORDERS["score"]
+    )
     said = descending if sort.startswith("-") else ascending
-    if sort.removeprefix("-") == "name":
-        return said
-    return f"{said} Projects without the figure come last."
+    return f"{said} {last}" if last else said
 
 
 def portfolio_projects(

@@ -131,7 +131,7 @@ class TestFiltersAndSorting:
         ("query", "said"),
         [
             ("", "Lowest scores first, so the projects at risk are on top."),
-            ("?sort=-score", "Highest scores first. Projects without the figure come last."),
+            ("?sort=-score", "Highest scores first. Projects without a score come last."),
             ("?sort=change", "Largest falls first."),
             ("?sort=-name", "By name, Z to A."),
             ("?sort=drop", "Lowest scores first"),  # an unknown sort: the default's
