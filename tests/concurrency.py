@@ -42,9 +42,12 @@ def held_open(action: Callable[[], object]) -> Iterator[None]:
 
 @contextmanager
 def refusing_to_wait() -> Iterator[None]:
-    """Within the block (a transaction), a statement that would wait for a lock fails after
-    two seconds instead."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '2s'")
+    """Within the block, a statement of this connection that would wait for a lock fails after
+    two seconds instead — what runs once the block's transactions commit included."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '2s'")
+    try:
         yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

@@ -299,6 +299,8 @@ def test_a_submission_to_the_project_goes_through_while_invitations_are_being_se
 
     from django.db import connection
 
+    from tests.concurrency import refusing_to_wait
+
     assessment = open_assessment()
     respondent = invite(assessment)
     services.response_save_draft(invitation=respondent, answers={"AW1": "4"}, step=7)
@@ -328,15 +330,10 @@ def test_a_submission_to_the_project_goes_through_while_invitations_are_being_se
     thread.start()
     try:
         assert sending.wait(timeout=10)
-        with connection.cursor() as cursor:
-            # Fail instead of waiting for the sending transaction, should they share a lock:
-            # the submission, and the recalculation that runs in-process once it commits.
-            cursor.execute("SET lock_timeout = '2s'")
-        try:
+        # Fail instead of waiting for the sending transaction, should they share a lock: the
+        # submission, and the recalculation that runs in-process once it commits.
+        with refusing_to_wait():
             services.response_submit(invitation=respondent)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
     finally:
         finish.set()
         thread.join()

@@ -475,6 +475,7 @@ def _submit_while_the_sweep_pauses_in(monkeypatch, module: object, name: str) ->
     from readiness import hooks
     from readiness import services as readiness_services
     from readiness.survey import tokens
+    from tests.concurrency import refusing_to_wait
     from tests.readiness.test_assessments import invite, open_assessment
 
     # No queued recalculation after the submission: the sweep is the only one.
@@ -503,14 +504,9 @@ def _submit_while_the_sweep_pauses_in(monkeypatch, module: object, name: str) ->
     thread.start()
     try:
         assert paused.wait(timeout=10)
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '2s'")
-        try:
+        with refusing_to_wait():
             token = tokens.token_for_salt(respondent.token_salt)
             assert readiness_services.response_submit_by_token(token=token)
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("RESET lock_timeout")
     finally:
         finish.set()
         thread.join()
