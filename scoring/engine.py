@@ -7,8 +7,9 @@ Nothing here imports Django or touches I/O. `scoring.evidence` turns database ro
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import chain, repeat
 from math import fsum
 from typing import Any, NamedTuple
 
@@ -184,13 +185,28 @@ class ModelParameters:
 
 @dataclass(frozen=True)
 class ScoreInput:
-    """Everything one calculation needs: respondents, invitations, usage and the model."""
+    """Everything one calculation needs: respondents, invitations, usage and the model.
+
+    The respondents come either listed (`respondents`) or already counted (`tallies`, as the
+    recalculation reads them from the database, under the model's barrier maximum).
+    """
 
     respondents: tuple[Respondent, ...]
     invitations: int
     usage: UsageFigures | None
     project_live: bool
     model: ModelParameters = field(default_factory=ModelParameters)
+    tallies: Tallies | None = None
+
+    def counted(self) -> Tallies:
+        """Return the respondents as the calculation counts them."""
+        if self.tallies is None:
+            return tally(self.respondents, self.model.barrier_max)
+        if self.respondents:
+            raise ValueError("Give the respondents either listed or tallied, not both.")
+        if self.tallies.barrier_max != self.model.barrier_max:
+            raise ValueError("The tallies' barrier points were found under another model.")
+        return self.tallies
 
 
 # --- Results ------------------------------------------------------------------------------
@@ -373,56 +389,141 @@ def leadership_score(respondent: Respondent) -> float | None:
     return fsum(values) / len(values) if values else None
 
 
-class _Scored(NamedTuple):
-    """A respondent with the figures of its own, computed once for every group it is in."""
+# --- Tallies ------------------------------------------------------------------------------
 
-    respondent: Respondent
-    elements: dict[str, float | None]
-    leadership: float | None
+# Every figure of a group is a count, a share of a count, or a mean of the respondents' own
+# means: so respondents who give the same value to a figure can be counted instead of listed.
+# The calculation works on such counts (`Tallies`): the database makes them for the
+# recalculation (scoring.evidence) in one statement, and `tally()` makes them from respondents
+# for every other caller. Either way a group's mean is `fsum()` over the same multiset of
+# floats as the respondents' list gave, so every figure is exactly what it was.
+
+# A respondent's splits besides role, as sorted (split, value) pairs with a non-blank value.
+Segments = tuple[tuple[str, str], ...]
+
+
+class People(NamedTuple):
+    """`count` respondents of one role and segments with the same barrier point and NPS answer,
+    who answered the same Likert measures (`answered`, by name)."""
+
+    role: str
+    segments: Segments
     barrier: str
+    nps: int | None
+    answered: frozenset[str]
+    count: int
 
 
-def _score_respondents(respondents: Iterable[Respondent], model: ModelParameters) -> list[_Scored]:
-    scored = []
+class Sums(NamedTuple):
+    """`count` respondents of one role and segments whose `answered` answers to a Likert
+    measure add up to `total`: each has the mean `total / answered` for it."""
+
+    role: str
+    segments: Segments
+    measure: str
+    total: float
+    answered: int
+    count: int
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """The respondents as the calculation counts them; barrier points under `barrier_max`."""
+
+    people: tuple[People, ...]
+    sums: tuple[Sums, ...]
+    barrier_max: float
+
+    @property
+    def responses(self) -> int:
+        return sum(person.count for person in self.people)
+
+
+def tally(respondents: Iterable[Respondent], barrier_max: float = 3.0) -> Tallies:
+    """Return the respondents counted as the calculation needs them."""
+    people: dict[tuple, int] = {}
+    sums: dict[tuple, int] = {}
     for respondent in respondents:
-        elements = element_scores(respondent)
-        scored.append(
-            _Scored(
-                respondent,
-                elements,
-                leadership_score(respondent),
-                barrier_point(elements, model.barrier_max),
-            )
-        )
-    return scored
+        segments = tuple(sorted((k, v) for k, v in respondent.segments.items() if v))
+        answered = []
+        for measure, values in respondent.likert.items():
+            if values and measure in LIKERT_MEASURES:
+                answered.append(measure)
+                key = (respondent.role, segments, measure, fsum(values), len(values))
+                sums[key] = sums.get(key, 0) + 1
+        barrier = barrier_point(element_scores(respondent), barrier_max)
+        key = (respondent.role, segments, barrier, respondent.nps, frozenset(answered))
+        people[key] = people.get(key, 0) + 1
+    return Tallies(
+        people=tuple(People(*key, count) for key, count in people.items()),
+        sums=tuple(Sums(*key, count) for key, count in sums.items()),
+        barrier_max=barrier_max,
+    )
+
+
+class _Members(NamedTuple):
+    """The tallies of one group's respondents."""
+
+    people: list[People]
+    sums: list[Sums]
+
+    @property
+    def count(self) -> int:
+        return sum(person.count for person in self.people)
+
+
+def _members(tallies: Tallies, role: frozenset[str] | None = None) -> _Members:
+    """Return the tallies of everyone, or of the respondents of the `role`s."""
+    if role is None:
+        return _Members(list(tallies.people), list(tallies.sums))
+    return _Members(
+        [p for p in tallies.people if p.role in role], [s for s in tallies.sums if s.role in role]
+    )
+
+
+def _segment_members(tallies: Tallies, split: str) -> dict[str, _Members]:
+    """Return the tallies of each segment of a split ("" for a missing or blank value)."""
+    members: dict[str, _Members] = {}
+    for person in tallies.people:
+        value = dict(person.segments).get(split, "")
+        members.setdefault(value, _Members([], [])).people.append(person)
+    for sums in tallies.sums:
+        value = dict(sums.segments).get(split, "")
+        members.setdefault(value, _Members([], [])).sums.append(sums)
+    return members
 
 
 # --- Per group ----------------------------------------------------------------------------
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
-    present = [value for value in values if value is not None]
-    return fsum(present) / len(present) if present else None
-
-
-def net_promoter_score(answers: Sequence[int]) -> float | None:
-    """Return the NPS (−100 … 100) of the 0–10 answers, or None without answers."""
-    if not answers:
+def _mean_of(sums: Iterable[Sums], measure: str) -> float | None:
+    """Return the mean over respondents of their mean answer to `measure` (None if nobody
+    answered it): fsum over each respondent's mean, as over a list of respondents."""
+    means = [(s.total / s.answered, s.count) for s in sums if s.measure == measure]
+    if not means:
         return None
-    promoters = sum(1 for answer in answers if answer >= 9)
-    detractors = sum(1 for answer in answers if answer <= 6)
-    return 100.0 * (promoters - detractors) / len(answers)
+    total = fsum(chain.from_iterable(repeat(mean, count) for mean, count in means))
+    return total / sum(count for _, count in means)
 
 
-def nps_counts(answers: Sequence[int]) -> dict[str, int]:
-    """Return how many answers are promoters (9–10), passives (7–8) and detractors (0–6)."""
-    promoters = sum(1 for answer in answers if answer >= 9)
-    detractors = sum(1 for answer in answers if answer <= 6)
-    return {
+def _nps_figures(people: Iterable[People]) -> tuple[float | None, dict[str, int]]:
+    """Return the NPS (−100 … 100, None without answers) of the people's 0–10 answers, and
+    how many are promoters (9–10), passives (7–8) and detractors (0–6)."""
+    answered = promoters = detractors = 0
+    for person in people:
+        if person.nps is None:
+            continue
+        answered += person.count
+        if person.nps >= 9:
+            promoters += person.count
+        elif person.nps <= 6:
+            detractors += person.count
+    counts = {
         "promoters": promoters,
-        "passives": len(answers) - promoters - detractors,
+        "passives": answered - promoters - detractors,
         "detractors": detractors,
     }
+    return (100.0 * (promoters - detractors) / answered if answered else None), counts
 
 
 ROLE_SPLIT = "role"
@@ -433,34 +534,51 @@ LIKERT_MEASURES: tuple[str, ...] = (*ADKAR, "leadership")
 
 
 def population(respondents: Sequence[Respondent], min_group_size: int) -> suppression.Population:
-    """Return the respondents (by position) cut by role and by every other split they carry."""
-    leaders, end_users, nps_answered = [], [], []
-    answered: dict[str, list[int]] = {measure: [] for measure in LIKERT_MEASURES}
-    for i, respondent in enumerate(respondents):
-        if respondent.role in LEADERSHIP_ROLES:
-            leaders.append(i)
-        elif respondent.role in END_USER_ROLES:
-            end_users.append(i)
-        for measure, values in respondent.likert.items():
-            if values and measure in answered:
-                answered[measure].append(i)
-        if respondent.nps is not None:
-            nps_answered.append(i)
+    """Return the respondents cut by role and by every other split they carry."""
+    return _population(tally(respondents), min_group_size)
+
+
+def _population(tallies: Tallies, min_group_size: int) -> suppression.Population:
+    """Return the tallied respondents cut by role and by every other split they carry.
+
+    The suppression rule sees sets of respondents: each tally of people stands for as many
+    numbered members. Only the sets' sizes and overlaps count, so which numbers each respondent
+    gets changes nothing.
+    """
+    ranges: list[tuple[People, range]] = []
+    start = 0
+    for person in tallies.people:
+        ranges.append((person, range(start, start + person.count)))
+        start += person.count
+
+    def members(keep: Callable[[People], bool]) -> frozenset[int]:
+        return frozenset(chain.from_iterable(numbers for p, numbers in ranges if keep(p)))
+
     splits = [
         suppression.Split(
             ROLE_SPLIT,
-            {GROUP_LEADERSHIP: frozenset(leaders), GROUP_END_USERS: frozenset(end_users)},
+            {
+                GROUP_LEADERSHIP: members(lambda p: p.role in LEADERSHIP_ROLES),
+                GROUP_END_USERS: members(lambda p: p.role in END_USER_ROLES),
+            },
         )
     ]
-    for name in disclosure_splits(respondents):
-        segments: dict[str, list[int]] = {}
-        for i, respondent in enumerate(respondents):
-            segments.setdefault(respondent.segments.get(name) or "", []).append(i)
-        splits.append(suppression.Split(name, {k: frozenset(v) for k, v in segments.items()}))
-    cells = {measure: frozenset(members) for measure, members in answered.items()}
-    cells[NPS_MEASURE] = frozenset(nps_answered)
+    for name in _disclosure_splits(tallies):
+        segments: dict[str, list[range]] = {}
+        for person, numbers in ranges:
+            segments.setdefault(dict(person.segments).get(name, ""), []).append(numbers)
+        splits.append(
+            suppression.Split(
+                name, {k: frozenset(chain.from_iterable(v)) for k, v in segments.items()}
+            )
+        )
+    cells = {
+        measure: members(lambda p, measure=measure: measure in p.answered)
+        for measure in LIKERT_MEASURES
+    }
+    cells[NPS_MEASURE] = members(lambda p: p.nps is not None)
     return suppression.Population(
-        everyone=frozenset(range(len(respondents))),
+        everyone=frozenset(range(start)),
         splits=tuple(splits),
         min_group_size=min_group_size,
         answered=cells,
@@ -479,23 +597,24 @@ def group_figures(
     Without a `disclosure`, the segment is judged alone (too small or not) and all its figures
     are shown; the report always passes the disclosure of every split shown together.
     """
-    return _group_figures(group, _score_respondents(respondents, model), model, disclosure, ref)
+    tallies = tally(respondents, model.barrier_max)
+    return _group_figures(group, _members(tallies), model, disclosure, ref)
 
 
 def _group_figures(
     group: str,
-    scored: Sequence[_Scored],
+    members: _Members,
     model: ModelParameters,
     disclosure: suppression.Disclosure | None = None,
     ref: suppression.SegmentRef = suppression.ALL_REF,
 ) -> GroupFigures:
+    count = members.count
     if disclosure is None:
         disclosure = suppression.disclose(
             suppression.Population(
-                everyone=frozenset(range(len(scored))), min_group_size=model.min_group_size
+                everyone=frozenset(range(count)), min_group_size=model.min_group_size
             )
         )
-    count = len(scored)
     if not disclosure.shows(*ref):
         return GroupFigures(
             group, None, True, None, None, None, None, None, None, None, disclosure.reason(*ref)
@@ -505,18 +624,15 @@ def _group_figures(
         return disclosure.shows_cell(*ref, measure)
 
     means = {
-        dimension: _mean([s.elements[dimension] for s in scored]) if shown(dimension) else None
+        dimension: _mean_of(members.sums, dimension) if shown(dimension) else None
         for dimension in ADKAR
     }
     present = [to100(mean) for mean in means.values() if mean is not None]
-    leadership = _mean([s.leadership for s in scored]) if shown("leadership") else None
-    nps_answers = (
-        [s.respondent.nps for s in scored if s.respondent.nps is not None]
-        if shown(NPS_MEASURE)
-        else []
-    )
-    nps = net_promoter_score(nps_answers)
-    barriers = [s.barrier for s in scored]
+    leadership = _mean_of(members.sums, "leadership") if shown("leadership") else None
+    nps, counts = _nps_figures(members.people) if shown(NPS_MEASURE) else (None, None)
+    barriers = dict.fromkeys(BARRIER_POINTS, 0)
+    for person in members.people:
+        barriers[person.barrier] += person.count
     return GroupFigures(
         group=group,
         responses=count,
@@ -526,8 +642,8 @@ def _group_figures(
         leadership_index=to100(leadership) if leadership is not None else None,
         nps=nps,
         sentiment_index=(nps + 100.0) / 2.0 if nps is not None else None,
-        barrier_distribution={point: barriers.count(point) / count for point in BARRIER_POINTS},
-        nps_counts=nps_counts(nps_answers) if shown(NPS_MEASURE) else None,
+        barrier_distribution={point: barriers[point] / count for point in BARRIER_POINTS},
+        nps_counts=counts,
     )
 
 
@@ -537,17 +653,15 @@ def segment_figures(
     disclosure: suppression.Disclosure,
 ) -> dict[str, dict[str, GroupFigures]]:
     """Return the figures of every segment of every split other than role, as disclosed."""
-    return _segment_figures(_score_respondents(respondents, model), model, disclosure)
+    return _segment_figures(tally(respondents, model.barrier_max), model, disclosure)
 
 
 def _segment_figures(
-    scored: Sequence[_Scored], model: ModelParameters, disclosure: suppression.Disclosure
+    tallies: Tallies, model: ModelParameters, disclosure: suppression.Disclosure
 ) -> dict[str, dict[str, GroupFigures]]:
     result: dict[str, dict[str, GroupFigures]] = {}
-    for split in disclosure_splits([s.respondent for s in scored]):
-        members: dict[str, list[_Scored]] = {}
-        for s in scored:
-            members.setdefault(s.respondent.segments.get(split) or "", []).append(s)
+    for split in _disclosure_splits(tallies):
+        members = _segment_members(tallies, split)
         result[split] = {
             value: _group_figures(value, members[value], model, disclosure, (split, value))
             for value in sorted(members)
@@ -555,9 +669,8 @@ def _segment_figures(
     return result
 
 
-def disclosure_splits(respondents: Sequence[Respondent]) -> list[str]:
-    """Return the names of the splits besides role that the respondents carry, sorted."""
-    return sorted({name for r in respondents for name, value in r.segments.items() if value})
+def _disclosure_splits(tallies: Tallies) -> list[str]:
+    return sorted({name for person in tallies.people for name, _ in person.segments})
 
 
 # --- Usage --------------------------------------------------------------------------------
@@ -817,23 +930,22 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
     """
     check_inputs(inputs)
     model = inputs.model
-    respondents = inputs.respondents
+    tallies = inputs.counted()
     # Every split is judged together: the report, the heatmap and the exports show them all,
     # so no combination of their figures may give a hidden segment's.
-    disclosure = suppression.disclose(population(respondents, model.min_group_size))
-    scored = _score_respondents(respondents, model)
+    disclosure = suppression.disclose(_population(tallies, model.min_group_size))
     groups = {
-        GROUP_ALL: _group_figures(GROUP_ALL, scored, model, disclosure),
+        GROUP_ALL: _group_figures(GROUP_ALL, _members(tallies), model, disclosure),
         GROUP_LEADERSHIP: _group_figures(
             GROUP_LEADERSHIP,
-            [s for s in scored if s.respondent.role in LEADERSHIP_ROLES],
+            _members(tallies, LEADERSHIP_ROLES),
             model,
             disclosure,
             (ROLE_SPLIT, GROUP_LEADERSHIP),
         ),
         GROUP_END_USERS: _group_figures(
             GROUP_END_USERS,
-            [s for s in scored if s.respondent.role in END_USER_ROLES],
+            _members(tallies, END_USER_ROLES),
             model,
             disclosure,
             (ROLE_SPLIT, GROUP_END_USERS),
@@ -851,10 +963,11 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
     _finite("the score", score)
     for component in components:
         _finite(f"the {component.name} points", component.points)
+    responses = tallies.responses
     confidence = Confidence(
-        responses=len(respondents),
+        responses=responses,
         invitations=inputs.invitations,
-        response_rate=len(respondents) / inputs.invitations if inputs.invitations else None,
+        response_rate=responses / inputs.invitations if inputs.invitations else None,
     )
     return ScoreResult(
         score=score,
@@ -872,6 +985,6 @@ def calculate(inputs: ScoreInput) -> ScoreResult:
             "min_group_size": model.min_group_size,
             "barrier_max": model.barrier_max,
         },
-        segments=_segment_figures(scored, model, disclosure),
+        segments=_segment_figures(tallies, model, disclosure),
         figures_hidden=disclosure.figures_hidden,
     )
