@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from scoring import services
-from scoring.models import ScoreSnapshot, ScoringModel
+from scoring.models import ResponseSummary, ScoreSnapshot, ScoringModel
 from workspaces.admin import ReadOnlyAdmin
 
 
@@ -40,3 +40,12 @@ class ScoreSnapshotAdmin(ReadOnlyAdmin):
     list_select_related = ["project", "project__account"]
     raw_id_fields = ["project", "assessment", "scoring_model"]
     readonly_fields = ["fingerprint", "breakdown", "flags"]
+
+
+@admin.register(ResponseSummary)
+class ResponseSummaryAdmin(ReadOnlyAdmin):
+    """Derived from a submitted response's answers by the first recalculation that reads it."""
+
+    list_display = ["response", "awareness_answered", "leadership_answered", "nps"]
+    list_select_related = ["response__invitation"]
+    raw_id_fields = ["response"]

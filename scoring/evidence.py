@@ -10,28 +10,26 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections import defaultdict
+import logging
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from operator import itemgetter
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from readiness import selectors as readiness_selectors
 from readiness.models import (
-    ADKAR_DIMENSIONS,
-    Dimension,
     ItemKind,
     Project,
     ProjectStatus,
     ResponseStatus,
 )
 from scoring import engine, suppression
-from scoring.models import ScoringModel
+from scoring.models import ResponseSummary, ScoringModel
 from usage.metrics import usage_window_figures
 
-LIKERT_DIMENSIONS = (*ADKAR_DIMENSIONS, Dimension.LEADERSHIP)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,7 @@ def usage_figures_for_projects(project_ids: Sequence[int]) -> dict[int, engine.U
             window_start=window.window_start.isoformat(),
             window_end=window.window_end.isoformat(),
         )
-        for pk, window in usage_window_figures(project_ids=project_ids).items()
+        for pk, window in usage_window_figures(project_ids=project_ids, with_data_only=True).items()
         if window.has_data
     }
 
@@ -163,186 +161,228 @@ def _scored_round(rounds: Sequence[_Round], minimum: int) -> _Round | None:
     return None
 
 
-def _respondents(limits: dict[int, int], template_ids: Iterable[int]) -> dict[int, list[_Read]]:
-    """Return the first submitted respondents of each assessment, in order of response id,
-    each with what the fingerprint records of it (`_Read`).
+def _summaries_fill(assessment_ids: Sequence[int]) -> None:
+    """Summarise the submitted responses of the assessments that have no summary yet.
 
-    `limits` maps an assessment to how many of its responses may be shown
-    (`suppression.disclosed_count`): always the first ones submitted, so that a later state
-    adds people to an earlier one and never swaps them. Two queries whatever the number of
-    respondents: the items of the assessments' templates, then one row per response
-    (`_respondent_rows`).
+    One statement: each response's answers summed per Likert measure and its NPS answer
+    (`ResponseSummary`). A response is summarised once, by the first recalculation that
+    reads it, so a recalculation sums only the answers submitted since the one before; a
+    concurrent one that summarised the same response first wins (`ON CONFLICT DO NOTHING`).
     """
-    assessment_ids = list(limits)
     if not assessment_ids:
-        return {}
-    templates = sorted(set(template_ids))
-    items = _fetch(
-        f"""
-        SELECT i.id, i.kind, i.dimension FROM readiness_templateitem i
-        WHERE i.template_id IN ({_placeholders(templates)}) AND i.kind IN (%s, %s)
-        """,
-        [*templates, ItemKind.LIKERT, ItemKind.NPS],
-    )
-    likert_items: dict[str, list[int]] = {dimension: [] for dimension in _DIMENSIONS_BY_NAME}
-    nps_items: list[int] = []
-    for pk, kind, dimension in items:
-        if kind == ItemKind.NPS:
-            nps_items.append(pk)
-        elif dimension in likert_items:
-            likert_items[dimension].append(pk)
-    shown: dict[int, int] = defaultdict(int)
-    by_assessment: dict[int, list[tuple[int, engine.Respondent, tuple, str]]] = defaultdict(list)
-    segments_of: dict[tuple, tuple[dict[str, str], tuple, str]] = {}
-    for row in _respondent_rows(assessment_ids, likert_items, nps_items):
-        response_id, assessment_id, role, department, attributes, nps_code, *codes = row
-        if shown[assessment_id] >= limits[assessment_id]:
-            continue
-        shown[assessment_id] += 1
-        decoded = [_dimension_answers(number, code) for number, code in enumerate(codes) if code]
-        likert = tuple([pair for pair, _ in decoded])
-        nps = nps_code & _NPS_MASK if nps_code is not None else None
-        # Many respondents share a department and attributes: each pair is decoded once.
-        # (Attributes come as JSON text; a backend that decodes them is not cached.)
-        stored = (department, attributes) if isinstance(attributes, str | None) else None
-        if stored is None or (known := segments_of.get(stored)) is None:
-            segments = respondent_segments(department, _attributes(attributes))
-            items = tuple(sorted(segments.items()))
-            known = (segments, items, repr(items))
-            if stored is not None:
-                segments_of[stored] = known
-        segments, segment_items, segments_text = known
-        texts = [text for _, text in decoded]
-        likert_text = f"({texts[0]},)" if len(texts) == 1 else f"({', '.join(texts)})"
-        by_assessment[assessment_id].append(
-            (
-                response_id,
-                engine.Respondent(role=role, likert=dict(likert), nps=nps, segments=segments),
-                (role, likert, -1 if nps is None else nps, segment_items),
-                f"({role!r}, {likert_text}, {nps!r}, {segments_text})",
-            )
+        return
+    params: list[object] = []
+    columns = []
+    for measure in engine.LIKERT_MEASURES:
+        likert = "i.kind = %s AND i.dimension = %s AND a.value BETWEEN 1 AND 5"
+        params.extend([ItemKind.LIKERT, measure, ItemKind.LIKERT, measure])
+        columns.append(f"COALESCE(SUM(a.value) FILTER (WHERE {likert}), 0)")
+        columns.append(f"COUNT(a.value) FILTER (WHERE {likert})")
+    # The answer to the template's first NPS item: item id x 16 + answer, smallest first.
+    columns.append("MIN(a.item_id * 16 + a.value) FILTER (WHERE i.kind = %s) %% 16")
+    params.append(ItemKind.NPS)
+    params.extend([*assessment_ids, ResponseStatus.SUBMITTED])
+    names = [f"{measure}_{part}" for measure in engine.LIKERT_MEASURES for part in _SUMMARY_PARTS]
+    table = ResponseSummary._meta.db_table
+    sql = f"""
+        INSERT INTO {table} (
+            response_id, assessment_id, invitation_id, submitted_at, {", ".join(names)}, nps
         )
-    return {
-        assessment_id: [
-            _Read(respondent, key, text) for _, respondent, key, text in sorted(rows, key=_first)
-        ]
-        for assessment_id, rows in by_assessment.items()
-    }
+        SELECT r.id, r.assessment_id, r.invitation_id, r.submitted_at, {", ".join(columns)}
+        FROM readiness_response r
+        LEFT JOIN readiness_answer a
+            ON a.response_id = r.id AND NOT a.dont_know AND a.value IS NOT NULL
+        LEFT JOIN readiness_templateitem i ON i.id = a.item_id
+        WHERE r.assessment_id IN ({_placeholders(assessment_ids)}) AND r.status = %s
+            AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.response_id = r.id)
+        GROUP BY r.id, r.assessment_id, r.invitation_id, r.submitted_at
+        ON CONFLICT (response_id) DO NOTHING
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    except IntegrityError:
+        # A response deleted meanwhile: its deletion marks the project for the next pass.
+        logger.info("A response was deleted while it was summarised; summarised next pass.")
 
 
-_first = itemgetter(0)
+_SUMMARY_PARTS = ("total", "answered")
 
 
-class _Read(NamedTuple):
-    """A respondent as read, with what the fingerprint records of it (`_respondent_entry`)."""
+class _Limit(NamedTuple):
+    """What `_tallies` reads of one assessment: its first `shown` responses of `submitted`,
+    with barrier points under `barrier_max`."""
 
-    respondent: engine.Respondent
-    order: tuple
-    text: str
-
-
-# The engine's Likert dimensions in the order of their names: a respondent's `likert` mapping
-# is built in this order, as it always was.
-_DIMENSIONS_BY_NAME: tuple[str, ...] = tuple(sorted(str(d) for d in LIKERT_DIMENSIONS))
-# A response's answers to one dimension travel as one integer: bits 6(v-1) to 6v-1 count its
-# answers of value v (1-5). A template holds at most 60 items, so a count never reaches 64.
-_COUNT_BITS, _COUNT_MASK = 6, 0b111111
-# The NPS answer travels as item id x 16 + answer (0-10): the answer to the first NPS item.
-_NPS_MASK = 0b1111
+    shown: int
+    submitted: int
+    barrier_max: float
 
 
-def _respondent_rows(
-    assessment_ids: Sequence[int], likert_items: dict[str, list[int]], nps_items: list[int]
-) -> list[tuple]:
-    """Return each submitted response of the assessments in order of submission, as
-    (id, assessment id, role, department, attributes as stored, NPS code, Likert codes...).
+def _tallies(limits: Mapping[int, _Limit]) -> dict[int, engine.Tallies]:
+    """Return the respondents of each assessment counted as the engine counts them.
 
-    Hand-written SQL, on purpose: this is most of a recalculation's reading. Moving every
-    answer row into Python and grouping it there cost several times one SQL aggregate over the
-    same answers (docs/scoring.md, Performance); here the database sums each response's answers
-    per dimension into one integer (`_COUNT_BITS`), so one row per respondent comes back and
-    Python only decodes a few distinct integers (`_likert_values`, cached). PostgreSQL reads
-    each response's answers by index (`LATERAL`); SQLite, which has no `LATERAL`, groups them
-    in a subquery — the same sums either way, and the test suite runs on both.
+    `limits` says how many of each assessment's responses may be shown
+    (`suppression.disclosed_count`): always the first ones submitted, so that a later state
+    adds people to an earlier one and never swaps them.
+
+    Hand-written SQL, on purpose: this is most of a recalculation's reading. One statement
+    reads the first responses' summaries (`ResponseSummary`, in order from its index), finds
+    each respondent's barrier point, and counts the respondents alike: per role, department
+    and attributes, those with the same barrier point, NPS answer and answered measures
+    (`engine.People`), and those with the same total over the same number of answers to a
+    measure (`engine.Sums`). So the rows that come back grow with the kinds of respondents,
+    not their number, and no Python runs per respondent (docs/scoring.md, Performance).
+
+    The same statement counts each assessment's summaries: when some submitted responses have
+    none yet, they are summarised (`_summaries_fill`) and the statement runs again.
+    """
+    if not limits:
+        return {}
+    tallies, summarised = _tallies_read(limits)
+    missing = [pk for pk, limit in limits.items() if summarised.get(pk, 0) < limit.submitted]
+    if missing:
+        _summaries_fill(missing)
+        tallies, summarised = _tallies_read(limits)
+    return tallies
+
+
+def _tallies_read(
+    limits: Mapping[int, _Limit],
+) -> tuple[dict[int, engine.Tallies], dict[int, int]]:
+    """Return `_tallies` as summarised so far, and how many summaries each assessment has.
+
+    The statement returns one row per role, department and attributes of a round, with each
+    respondent's figures as a list of small integer codes per kind of figure (`_PEOPLE_CODE`,
+    `_SUMS_CODE`); Python counts the codes (`Counter`, in C) and decodes each distinct one.
+    Grouping in the database once per kind of figure cost twice as much (docs/scoring.md).
     """
     params: list[object] = []
-
-    def in_list(values: Sequence[int]) -> str:
-        params.extend(values)
-        return ", ".join(["%s"] * len(values))
-
-    # Placeholders are filled in the order they appear in the statement, so it is built in
-    # that order.
-    columns = [
-        f"MIN(a.item_id * 16 + a.value) FILTER (WHERE a.item_id IN ({in_list(nps_items)})) AS nps"
-        if nps_items
-        else "NULL AS nps"
-    ]
-    for number, dimension in enumerate(_DIMENSIONS_BY_NAME):
-        items = likert_items[dimension]
-        columns.append(
-            f"SUM(1 << ({_COUNT_BITS} * (a.value - 1))) FILTER (WHERE a.item_id IN "
-            f"({in_list(items)}) AND a.value BETWEEN 1 AND 5) AS c{number}"
-            if items
-            else f"NULL AS c{number}"
-        )
-    codes = ", ".join(f"counted.c{number}" for number in range(len(_DIMENSIONS_BY_NAME)))
+    for assessment_id, limit in limits.items():
+        # The engine's comparison, `mean <= barrier_max + TOLERANCE`, on the same doubles.
+        params.extend([assessment_id, limit.shown, limit.barrier_max + engine.TOLERANCE])
+    values = ", ".join(["(%s, %s, %s)"] * len(limits))
+    table = ResponseSummary._meta.db_table
     if connection.vendor == "postgresql":
-        # Each response's answers through the (response, item) index: with tens of millions
-        # of answers the planner otherwise judged a hash join over the whole table cheaper
-        # than the index, and a sweep batch read it all (docs/scoring.md, Performance).
-        answers = f"""
-            LEFT JOIN LATERAL (
-                SELECT {", ".join(columns)}
-                FROM readiness_answer a
-                WHERE a.response_id = r.id AND NOT a.dont_know AND a.value IS NOT NULL
-            ) counted ON TRUE
+        # Each round's first responses straight from the index, in order (`LATERAL`).
+        first = f"""
+            limits l CROSS JOIN LATERAL (
+                SELECT * FROM {table} x WHERE x.assessment_id = l.assessment_id
+                ORDER BY x.submitted_at, x.response_id LIMIT l.shown
+            ) s
         """
+        concat = "string_agg"
     else:
-        answers = f"""
-            LEFT JOIN (
-                SELECT a.response_id, {", ".join(columns)}
-                FROM readiness_answer a
-                WHERE a.response_id IN (
-                    SELECT id FROM readiness_response
-                    WHERE assessment_id IN ({in_list(assessment_ids)}) AND status = %s
-                )
-                AND NOT a.dont_know AND a.value IS NOT NULL
-                GROUP BY a.response_id
-            ) counted ON counted.response_id = r.id
+        # SQLite has no `LATERAL`: the responses numbered in order, the first ones kept.
+        first = f"""
+            (
+                SELECT x.*, ROW_NUMBER() OVER (
+                    PARTITION BY x.assessment_id
+                    ORDER BY x.submitted_at IS NULL, x.submitted_at, x.response_id
+                ) AS position
+                FROM {table} x WHERE x.assessment_id IN ({_placeholders(list(limits))})
+            ) s
+            JOIN limits l ON l.assessment_id = s.assessment_id AND s.position <= l.shown
         """
-        params.append(ResponseStatus.SUBMITTED)
-    chosen = in_list(assessment_ids)
-    params.append(ResponseStatus.SUBMITTED)
-    # LEFT JOIN: a response whose every answer is "Don't know" still counts.
+        params.extend(limits)
+        concat = "group_concat"
+    params.extend(limits)
+
+    def codes(expression: str) -> str:
+        return f"{concat}(CAST({expression} AS TEXT), ',')"
+
+    barrier = " ".join(
+        f"WHEN s.{dimension}_answered > 0 AND CAST(s.{dimension}_total AS DOUBLE PRECISION)"
+        f" / s.{dimension}_answered <= l.barrier THEN {number}"
+        for number, dimension in enumerate(engine.ADKAR)
+    )
+    answered = " + ".join(
+        f"(CASE WHEN s.{measure}_answered > 0 THEN {1 << bit} ELSE 0 END)"
+        for bit, measure in enumerate(engine.LIKERT_MEASURES)
+    )
+    people = (
+        f"((CASE {barrier} ELSE {len(engine.ADKAR)} END) * {_NO_NPS + 1}"
+        f" + COALESCE(s.nps, {_NO_NPS})) * {_ANSWERED_CODES} + {answered}"
+    )
+    sums = [
+        f"s.{measure}_answered * {_TOTAL_CODES} + s.{measure}_total"
+        for measure in engine.LIKERT_MEASURES
+    ]
+    no_codes = ", ".join(["NULL"] * len(sums))
     sql = f"""
-        SELECT r.id, r.assessment_id, i.role, i.department, i.attributes, counted.nps, {codes}
-        FROM readiness_response r
-        JOIN readiness_invitation i ON i.id = r.invitation_id
-        {answers}
-        WHERE r.assessment_id IN ({chosen}) AND r.status = %s
-        ORDER BY r.assessment_id, r.submitted_at IS NULL, r.submitted_at, r.id
+        WITH limits (assessment_id, shown, barrier) AS (VALUES {values})
+        SELECT 1, l.assessment_id, v.role, v.department, v.attributes, {codes(people)},
+            {", ".join(codes(expression) for expression in sums)}
+        FROM {first}
+        JOIN readiness_invitation v ON v.id = s.invitation_id
+        GROUP BY l.assessment_id, v.role, v.department, v.attributes
+        UNION ALL
+        -- How many responses of each round are summarised so far.
+        SELECT 0, assessment_id, NULL, NULL, NULL, CAST(COUNT(*) AS TEXT), {no_codes}
+        FROM {table} WHERE assessment_id IN ({_placeholders(list(limits))})
+        GROUP BY assessment_id
     """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    tallied_people: dict[int, dict[tuple, int]] = defaultdict(dict)
+    tallied_sums: dict[int, dict[tuple, int]] = defaultdict(dict)
+    summarised: dict[int, int] = {}
+    for kind, assessment_id, role, department, attributes, people_codes, *sums_codes in _fetch(
+        sql, params
+    ):
+        if not kind:
+            summarised[assessment_id] = int(people_codes)
+            continue
+        segments = tuple(sorted(respondent_segments(department, _attributes(attributes)).items()))
+        # Department and attributes that differ only in blanks are the same segments: their
+        # counts add up.
+        found = tallied_people[assessment_id]
+        for code, count in Counter(people_codes.split(",")).items():
+            key = (role, segments, *_people_figures(int(code)))
+            found[key] = found.get(key, 0) + count
+        found = tallied_sums[assessment_id]
+        for measure, measure_codes in zip(engine.LIKERT_MEASURES, sums_codes, strict=True):
+            for code, count in Counter(measure_codes.split(",")).items():
+                answers, total = divmod(int(code), _TOTAL_CODES)
+                if answers:
+                    key = (role, segments, measure, total, answers)
+                    found[key] = found.get(key, 0) + count
+    tallies = {
+        pk: engine.Tallies(
+            people=tuple(engine.People(*key, n) for key, n in tallied_people[pk].items()),
+            sums=tuple(engine.Sums(*key, n) for key, n in tallied_sums[pk].items()),
+            barrier_max=limit.barrier_max,
+        )
+        for pk, limit in limits.items()
+    }
+    return tallies, summarised
+
+
+# A respondent's figures besides the Likert sums, as one integer: its barrier point (its number
+# in `engine.BARRIER_POINTS`), its NPS answer (0–10, `_NO_NPS` for none) and the Likert
+# measures it answered (one bit each, in the order of `engine.LIKERT_MEASURES`).
+_NO_NPS = 11
+_ANSWERED_CODES = 1 << len(engine.LIKERT_MEASURES)
+# A respondent's answers to one measure as one integer: answers x `_TOTAL_CODES` + their total
+# (at most 60 answers of at most 5).
+_TOTAL_CODES = 512
 
 
 @functools.lru_cache(maxsize=4096)
-def _dimension_answers(number: int, code: int) -> tuple[tuple[str, tuple[int, ...]], str]:
-    """Return (dimension, answers) for the `number`th dimension by name and its `code`, with
-    its repr() for the fingerprint."""
-    pair = (_DIMENSIONS_BY_NAME[number], _likert_values(code))
-    return pair, repr(pair)
+def _people_figures(code: int) -> tuple[str, int | None, frozenset[str]]:
+    """Return the barrier point, NPS answer and answered measures that `code` holds."""
+    rest, answered = divmod(code, _ANSWERED_CODES)
+    barrier, nps = divmod(rest, _NO_NPS + 1)
+    return (
+        engine.BARRIER_POINTS[barrier],
+        None if nps == _NO_NPS else nps,
+        _answered_measures(answered),
+    )
 
 
-@functools.lru_cache(maxsize=4096)
-def _likert_values(code: int) -> tuple[int, ...]:
-    """Return the answers, sorted, that a dimension's `code` counts (`_respondent_rows`)."""
-    values: list[int] = []
-    for value in range(1, 6):
-        values.extend([value] * ((code >> (_COUNT_BITS * (value - 1))) & _COUNT_MASK))
-    return tuple(values)
+@functools.lru_cache(maxsize=128)
+def _answered_measures(mask: int) -> frozenset[str]:
+    """Return the Likert measures whose bit `_tallies` set in `mask`."""
+    return frozenset(
+        measure for bit, measure in enumerate(engine.LIKERT_MEASURES) if mask & (1 << bit)
+    )
 
 
 def _attributes(stored: str | dict | None) -> dict | None:
@@ -367,49 +407,22 @@ def respondent_segments(department: str, attributes: dict | None) -> dict[str, s
 def fingerprint(
     *, inputs: engine.ScoreInput, assessment_id: int | None, model_id: int | None
 ) -> str:
-    """Return a SHA-256 of everything the calculation depends on, independent of row order."""
-    return _fingerprint(
-        [_respondent_entry(respondent) for respondent in inputs.respondents],
-        inputs=inputs,
-        assessment_id=assessment_id,
-        model_id=model_id,
-    )
+    """Return a SHA-256 of everything the calculation depends on, independent of row order.
 
-
-def _respondent_entry(respondent: engine.Respondent) -> tuple[tuple, str]:
-    """Return a respondent's place in the fingerprint's order and what it records of it.
-
-    It records repr((role, sorted Likert answers by dimension, NPS, sorted segments)); the
-    order is that of those tuples, with a missing NPS before every answer (comparing None
-    with a number would fail).
+    The respondents enter as the engine counts them (`engine.Tallies`): whatever does not
+    change a count changes no figure.
     """
-    key = (
-        respondent.role,
-        tuple(sorted(respondent.likert.items())),
-        respondent.nps,
-        tuple(sorted(respondent.segments.items())),
+    tallies = inputs.counted()
+    people = sorted(
+        (p.role, p.segments, p.barrier, -1 if p.nps is None else p.nps, sorted(p.answered), p.count)
+        for p in tallies.people
     )
-    nps = -1 if respondent.nps is None else respondent.nps
-    return (key[0], key[1], nps, key[3]), repr(key)
-
-
-def _fingerprint(
-    entries: list[tuple[tuple, str]],
-    *,
-    inputs: engine.ScoreInput,
-    assessment_id: int | None,
-    model_id: int | None,
-) -> str:
-    """Return the fingerprint from the respondents' entries (`_respondent_entry`) and the rest.
-
-    `_respondents` makes the entries as it reads the rows, from the same decoded values and
-    repr() of the same parts, so the fingerprint of unchanged evidence stays what it was:
-    the SHA-256 of a JSON payload whose `respondents` is the repr() of the sorted list of
-    respondent tuples.
-    """
-    entries.sort(key=_first)
+    sums = sorted(
+        (s.role, s.segments, s.measure, s.total, s.answered, s.count) for s in tallies.sums
+    )
     payload = {
-        "respondents": f"[{', '.join([text for _, text in entries])}]",
+        "people": people,
+        "sums": sums,
         "invitations": inputs.invitations,
         "usage": asdict(inputs.usage) if inputs.usage is not None else None,
         "live": inputs.project_live,
@@ -504,41 +517,43 @@ def evidence_for_projects(
             chosen[project.project_id] = found or _pinned_round(pinned)
         elif (scored := _scored_round(candidates, _minimum(models, project))) is not None:
             chosen[project.project_id] = scored
+    parameters = {workspace_id: model.parameters() for workspace_id, model in models.items()}
     limits = {
-        scored.assessment_id: suppression.disclosed_count(
+        scored.assessment_id: _Limit(
+            shown=suppression.disclosed_count(
+                submitted=scored.submitted,
+                previous=scored.shown,
+                min_group_size=_minimum(models, project),
+            ),
             submitted=scored.submitted,
-            previous=scored.shown,
-            min_group_size=_minimum(models, project),
+            barrier_max=parameters[project.workspace_id].barrier_max,
         )
         for project in projects
         if (scored := chosen.get(project.project_id)) is not None
     }
-    respondents = _respondents(limits, (scored.template_id for scored in chosen.values()))
+    tallies = _tallies({pk: limit for pk, limit in limits.items() if limit.shown})
     usage = usage_figures_for_projects([project.project_id for project in projects])
     evidence = {}
     for project in projects:
         model = models[project.workspace_id]
         scored = chosen.get(project.project_id)
         assessment_id = scored.assessment_id if scored is not None else None
-        read = respondents.get(assessment_id, []) if assessment_id is not None else []
+        model_parameters = parameters[project.workspace_id]
         inputs = engine.ScoreInput(
-            respondents=tuple(entry.respondent for entry in read),
+            respondents=(),
             invitations=scored.invited if scored is not None else 0,
             usage=usage.get(project.project_id),
             project_live=project.live,
-            model=model.parameters(),
+            model=model_parameters,
+            tallies=tallies.get(assessment_id)
+            or engine.Tallies((), (), barrier_max=model_parameters.barrier_max),
         )
         evidence[project.project_id] = ProjectEvidence(
             project_id=project.project_id,
             workspace_id=project.workspace_id,
             assessment_id=assessment_id,
             inputs=inputs,
-            fingerprint=_fingerprint(
-                [(entry.order, entry.text) for entry in read],
-                inputs=inputs,
-                assessment_id=assessment_id,
-                model_id=model.pk,
-            ),
+            fingerprint=fingerprint(inputs=inputs, assessment_id=assessment_id, model_id=model.pk),
         )
     return evidence
 

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from readiness.models import Assessment, Project
+from readiness.models import Assessment, Project, Response
 from scoring import engine
 from workspaces.models import WorkspaceOwned
 
@@ -257,3 +257,67 @@ class ScoreSnapshot(WorkspaceOwned):
     def flag_labels(self) -> list[str]:
         """Return the names of the raised flags, for display."""
         return [engine.FLAG_LABELS.get(code, code) for code in self.flags]
+
+
+# --- Response summaries -------------------------------------------------------------------
+
+
+class ResponseSummary(models.Model):
+    """What a recalculation needs of one submitted response, summed once from its answers.
+
+    For each Likert measure (the five ADKAR dimensions and leadership): how many of its items
+    were answered with a value 1–5 (`<measure>_answered`, "Don't know" left out) and the sum
+    of those values (`<measure>_total`); and the answer to the template's first NPS item.
+    A submitted response's answers never change, so neither does its summary: the first
+    recalculation that reads a response writes it (scoring.evidence), and every later one
+    reads 1 row instead of the response's 15–60 answers (docs/scoring.md, Performance).
+
+    The response's assessment, invitation and submission time are copied (none of them
+    changes once it is submitted), so that a recalculation reads the first responses of a
+    round in order from one index without reading the responses. The copies are no foreign
+    keys: the summary goes with its response (`response`), which goes with both.
+    """
+
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    assessment = models.ForeignKey(
+        Assessment,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    invitation = models.ForeignKey(
+        "readiness.Invitation",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    awareness_total = models.PositiveSmallIntegerField(default=0)
+    awareness_answered = models.PositiveSmallIntegerField(default=0)
+    desire_total = models.PositiveSmallIntegerField(default=0)
+    desire_answered = models.PositiveSmallIntegerField(default=0)
+    knowledge_total = models.PositiveSmallIntegerField(default=0)
+    knowledge_answered = models.PositiveSmallIntegerField(default=0)
+    ability_total = models.PositiveSmallIntegerField(default=0)
+    ability_answered = models.PositiveSmallIntegerField(default=0)
+    reinforcement_total = models.PositiveSmallIntegerField(default=0)
+    reinforcement_answered = models.PositiveSmallIntegerField(default=0)
+    leadership_total = models.PositiveSmallIntegerField(default=0)
+    leadership_answered = models.PositiveSmallIntegerField(default=0)
+    nps = models.SmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "response summaries"
+        indexes = [
+            models.Index(
+                fields=["assessment", "submitted_at", "response"],
+                name="summary_round_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Summary of response {self.response_id}"

@@ -66,22 +66,31 @@ class UsageMonth:
     license_utilization: float | None
 
 
-def usage_window_figures(*, project_ids: Iterable[int]) -> dict[int, UsageWindow]:
-    """Return the usage window of each existing project in `project_ids` (five queries)."""
+def usage_window_figures(
+    *, project_ids: Iterable[int], with_data_only: bool = False
+) -> dict[int, UsageWindow]:
+    """Return the usage window of each existing project in `project_ids` (five queries).
+
+    `with_data_only` leaves out the projects without usage events: then a batch of projects
+    none of which has any costs one query.
+    """
     ids = list(project_ids)
+    spans = {
+        row["project_id"]: (row["first"], row["last"])
+        for row in UsageEvent.objects.filter(project_id__in=ids)
+        .values("project_id")
+        .annotate(first=Min("day"), last=Max("day"))
+        .order_by()
+    }
+    if with_data_only and not spans:
+        return {}
     projects = {
         pk: (seats, tuple(features or ()))
         for pk, seats, features in Project.objects.filter(pk__in=ids).values_list(
             "pk", "licensed_seats", "tracked_features"
         )
     }
-    spans = {
-        row["project_id"]: (row["first"], row["last"])
-        for row in UsageEvent.objects.filter(project_id__in=projects)
-        .values("project_id")
-        .annotate(first=Min("day"), last=Max("day"))
-        .order_by()
-    }
+    spans = {pk: span for pk, span in spans.items() if pk in projects}
     if not spans:
         return {
             pk: UsageWindow(project_id=pk, licensed_seats=seats, tracked_features=features)

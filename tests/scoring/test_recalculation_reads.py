@@ -1,9 +1,9 @@
 """What a recalculation reads and writes, checked against the definitions it must keep.
 
-The reads are hand-written statements and the fingerprint is assembled from the rows' parts
-(docs/scoring.md, Performance): the engine must get the respondents the responses say, the
-fingerprint must stay the documented one (so that unchanged evidence stores no new snapshot
-after an upgrade), and the portfolio's figures must be those its SQL reading gives.
+The reads are hand-written statements (docs/scoring.md, Performance): the engine must get the
+respondents the responses say, counted (`engine.Tallies`) from the responses' summaries, which
+the first recalculation that reads a response writes; the fingerprint must be the documented
+one; and the portfolio's figures must be those its SQL reading gives.
 """
 
 from __future__ import annotations
@@ -12,13 +12,17 @@ import datetime
 import hashlib
 import json
 import random
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, replace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from readiness.models import Project
+from readiness.models import Project, Response
 from scoring import engine, evidence, services
-from scoring.models import ScoreSnapshot
+from scoring.models import ResponseSummary, ScoreSnapshot
 from tests.factories import AssessmentFactory, ProjectFactory, answers, submitted_response
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +33,24 @@ ROLES = ("sponsor", "manager", "end_user", "end_user", "end_user")
 DEPARTMENTS = ("", "Sales", "Sales", "Depot", " Depot ")
 
 
-def documented_fingerprint(inputs: engine.ScoreInput, assessment_id: int, model_id: int) -> str:
-    """Return the fingerprint as docs/scoring.md defines it (and as it was always computed)."""
-    respondents = repr(
-        sorted(
-            (r.role, tuple(sorted(r.likert.items())), r.nps, tuple(sorted(r.segments.items())))
-            for r in inputs.respondents
-        )
+def documented_fingerprint(
+    respondents: list[engine.Respondent],
+    inputs: engine.ScoreInput,
+    assessment_id: int,
+    model_id: int,
+) -> str:
+    """Return the fingerprint as docs/scoring.md §3 defines it, from the respondents."""
+    counted = engine.tally(respondents, inputs.model.barrier_max)
+    people = sorted(
+        [p.role, p.segments, p.barrier, -1 if p.nps is None else p.nps, sorted(p.answered), p.count]
+        for p in counted.people
+    )
+    sums = sorted(
+        [s.role, s.segments, s.measure, int(s.total), s.answered, s.count] for s in counted.sums
     )
     payload = {
-        "respondents": respondents,
+        "people": json.loads(json.dumps(people)),
+        "sums": json.loads(json.dumps(sums)),
         "invitations": inputs.invitations,
         "usage": asdict(inputs.usage) if inputs.usage is not None else None,
         "live": inputs.project_live,
@@ -79,17 +91,108 @@ def random_project(workspace, rng: random.Random, count: int) -> tuple[Project, 
     return project, expected
 
 
+def tallied(tallies: engine.Tallies) -> tuple[Counter, Counter]:
+    """Return the tallies without their order (which the database does not fix)."""
+    return Counter(tallies.people), Counter(tallies.sums)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_engine_gets_the_responses_and_the_documented_fingerprint(workspace, seed) -> None:
     project, expected = random_project(workspace, random.Random(seed), 12)
     model = services.scoring_model_ensure(workspace=workspace)
     read = evidence.evidence_for_projects([project.pk], models={workspace.pk: model})[project.pk]
-    assert read.inputs.respondents == tuple(expected)
-    assert read.fingerprint == documented_fingerprint(read.inputs, read.assessment_id, model.pk)
+    listed = replace(read.inputs, respondents=tuple(expected), tallies=None)
+    assert tallied(read.inputs.counted()) == tallied(listed.counted())
+    # The figures from the database's counts are those of the respondents listed, exactly.
+    assert engine.calculate(read.inputs).as_dict() == engine.calculate(listed).as_dict()
+    assert read.fingerprint == documented_fingerprint(
+        expected, read.inputs, read.assessment_id, model.pk
+    )
     snapshot = services.project_recalculate(project_id=project.pk)
     assert snapshot.fingerprint == read.fingerprint
     assert snapshot.breakdown == engine.calculate(read.inputs).as_dict()
     assert services.project_recalculate(project_id=project.pk) is None
+
+
+def test_only_the_first_responses_that_may_be_shown_are_counted(workspace) -> None:
+    # Seven responses, groups of at least three: the first six submitted are shown.
+    project = ProjectFactory(account__workspace=workspace)
+    assessment = AssessmentFactory(project=project)
+    start = timezone.now() - datetime.timedelta(hours=1)
+    for minute, value in enumerate((1, 2, 3, 4, 5, 5, 1)):
+        response = submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+        Response.objects.filter(pk=response.pk).update(
+            submitted_at=start + datetime.timedelta(minutes=minute)
+        )
+    snapshot = services.project_recalculate(project_id=project.pk)
+    assert snapshot.responses == 6
+    # (1 + 2 + 3 + 4 + 5 + 5) / 6, the seventh (1) left out.
+    assert snapshot.breakdown["groups"]["all"]["element_means"]["awareness"] == 20 / 6
+
+
+def test_a_mean_exactly_at_the_barrier_maximum_is_a_barrier(workspace) -> None:
+    project = ProjectFactory(account__workspace=workspace)
+    assessment = AssessmentFactory(project=project)
+    high = dict(de=(5, 5, 5), kn=(5, 5, 5), ab=(5, 5, 5), re=(5, 5, 5))
+    for awareness in ((3, 3, 3), (3, 3, 4), (2, 4, 3)):
+        submitted_response(assessment=assessment, values=answers(aw=awareness, **high))
+    snapshot = services.project_recalculate(project_id=project.pk)
+    # Means 3.0 and 3.0 reach the maximum of 3.0; 3.33 does not.
+    assert snapshot.breakdown["groups"]["all"]["barrier_distribution"]["awareness"] == 2 / 3
+
+
+class TestResponseSummaries:
+    def test_each_response_is_summarised_once_by_the_first_recalculation(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        for nps in (9, None, 3):
+            submitted_response(
+                assessment=assessment,
+                values=answers(aw=(5, None, 4), ls=(2, 2, 3), nps=nps, re=(None,) * 3),
+            )
+        draft = submitted_response(
+            assessment=assessment, values=answers(aw=(1, 1, 1)), status="draft"
+        )
+        services.project_recalculate(project_id=project.pk)
+        summaries = ResponseSummary.objects.filter(assessment=assessment)
+        assert summaries.count() == 3 and not summaries.filter(response=draft).exists()
+        summary = summaries.filter(nps=9).get()
+        assert (summary.awareness_total, summary.awareness_answered) == (9, 2)
+        assert (summary.leadership_total, summary.leadership_answered) == (7, 3)
+        assert (summary.reinforcement_total, summary.reinforcement_answered) == (0, 0)
+        assert summaries.filter(nps__isnull=True).count() == 1
+
+        # Unchanged: read from the summaries alone, nothing summarised again.
+        with CaptureQueriesContext(connection) as queries:
+            assert services.project_recalculate(project_id=project.pk) is None
+        assert not [q for q in queries.captured_queries if "INSERT" in q["sql"]]
+
+    def test_a_later_response_is_summarised_by_the_next_recalculation(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        for value in (2, 3, 4):
+            submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+        services.project_recalculate(project_id=project.pk)
+        later = submitted_response(assessment=assessment, values=answers(aw=(5, 5, 5)))
+        snapshot = services.project_recalculate(project_id=project.pk)
+        assert snapshot.responses == 3  # 4 submitted, groups of 3: the first 3 shown
+        assert ResponseSummary.objects.filter(response=later).exists()
+        for value in (5, 5):
+            submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+        snapshot = services.project_recalculate(project_id=project.pk)
+        assert snapshot.responses == 6
+        assert snapshot.breakdown["groups"]["all"]["element_means"]["awareness"] == 4.0
+
+    def test_a_summary_goes_with_its_response(self, workspace):
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        responses = [
+            submitted_response(assessment=assessment, values=answers(aw=(v,) * 3))
+            for v in (2, 3, 4)
+        ]
+        services.project_recalculate(project_id=project.pk)
+        responses[0].invitation.delete()
+        assert ResponseSummary.objects.filter(assessment=assessment).count() == 2
 
 
 def test_respondents_alike_but_for_a_missing_nps_answer_are_scored(workspace) -> None:
