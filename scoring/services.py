@@ -4,6 +4,7 @@ and usage imports."""
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import operator
 import time
@@ -210,6 +211,7 @@ def _recalculate_batch(
                 created_at=now,
             )
         )
+    snapshots = _without_unchanged_figures(snapshots, previous)
     written = {snapshot.project_id for snapshot in snapshots}
     stored = _store_current(snapshots, failed, versions, previous)
     # The projects without a new snapshot: unchanged, or failed in the engine. No row is held
@@ -219,6 +221,58 @@ def _recalculate_batch(
         {pk: message for pk, message in failed.items() if pk not in written},
     )
     return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
+
+
+def _without_unchanged_figures(
+    snapshots: list[ScoreSnapshot], previous: Mapping[int, evidence.LatestState]
+) -> list[ScoreSnapshot]:
+    """Return the snapshots that show something their project's latest one does not.
+
+    A new fingerprint does not always mean new figures: the fingerprint's definition changed
+    once (docs/scoring.md §3), and evidence can change without changing any figure. When the
+    round, the model version and the whole breakdown are those of the latest snapshot, that
+    snapshot takes the new fingerprint instead: the history gets no second point with the same
+    figures, the plans no second effect. One query for the batch, only for the projects whose
+    headline figures (score, band, flags) are unchanged.
+    """
+    alike = {
+        snapshot.project_id: snapshot
+        for snapshot in snapshots
+        if (before := previous.get(snapshot.project_id)) is not None
+        and (before.score, before.band, before.flags)
+        == (snapshot.score, snapshot.band, tuple(snapshot.flags))
+    }
+    if not alike:
+        return snapshots
+    latest = ScoreSnapshot.objects.filter(
+        pk__in=Subquery(
+            ScoreSnapshot.objects.filter(project_id=OuterRef("project_id"))
+            .order_by("-created_at", "-pk")
+            .values("pk")[:1]
+        ),
+        project_id__in=alike,
+    ).values_list("pk", "project_id", "assessment_id", "model_version", "fingerprint", "breakdown")
+    adopted = []
+    for pk, project_id, assessment_id, model_version, fingerprint, breakdown in latest:
+        snapshot = alike[project_id]
+        if (assessment_id, model_version) == (snapshot.assessment_id, snapshot.model_version) and (
+            breakdown == json.loads(json.dumps(snapshot.breakdown))
+        ):
+            # Only while it is still the latest, with the fingerprint read.
+            updated = (
+                ScoreSnapshot.objects.filter(pk=pk, fingerprint=fingerprint)
+                .exclude(
+                    Exists(
+                        ScoreSnapshot.objects.filter(
+                            project_id=project_id, created_at__gt=OuterRef("created_at")
+                        )
+                    )
+                )
+                .update(fingerprint=snapshot.fingerprint)
+            )
+            if updated:
+                adopted.append(project_id)
+    return [snapshot for snapshot in snapshots if snapshot.project_id not in adopted]
 
 
 @dataclass(frozen=True)

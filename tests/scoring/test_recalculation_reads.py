@@ -276,3 +276,37 @@ class TestPortfolioFigures:
         figures = assert_standing_as_sql_reads_it(project)
         assert figures["latest_at"] == latest.created_at
         assert figures["latest_score"] == latest.score
+
+
+class TestUnchangedFigures:
+    def make(self, workspace) -> tuple[Project, list]:
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        responses = [
+            submitted_response(assessment=assessment, values=answers(aw=(v,) * 3), department=d)
+            for v, d in ((2, "Sales"), (3, "Sales"), (4, "Sales"), (4, "Depot"), (5, "Depot"))
+            + ((3, "Depot"),)
+        ]
+        return project, responses
+
+    def test_a_fingerprint_of_the_old_definition_is_replaced_without_a_new_snapshot(
+        self, workspace
+    ) -> None:
+        project, _ = self.make(workspace)
+        first = services.project_recalculate(project_id=project.pk)
+        # As stored before the fingerprint counted tallies (docs/scoring.md §3).
+        ScoreSnapshot.objects.filter(pk=first.pk).update(fingerprint="0" * 64)
+        assert services.project_recalculate(project_id=project.pk) is None
+        assert project.snapshots.get().fingerprint == first.fingerprint
+        assert services.project_recalculate(project_id=project.pk) is None
+
+    def test_changed_figures_behind_the_same_score_are_a_new_snapshot(self, workspace) -> None:
+        project, responses = self.make(workspace)
+        first = services.project_recalculate(project_id=project.pk)
+        # The same answers, another department: the score stays, the departments' figures move.
+        responses[5].invitation.department = "Sales"
+        responses[5].invitation.save(update_fields=["department"])
+        second = services.project_recalculate(project_id=project.pk)
+        assert second is not None and second.score == first.score
+        assert second.breakdown["segments"] != first.breakdown["segments"]
+        assert project.snapshots.count() == 2
