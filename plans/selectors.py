@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -15,6 +16,7 @@ from plans import checkpoints, effects
 from plans.models import (
     DEPARTMENT_PREFIX,
     OPEN_STATUSES,
+    WORKED_STATUSES,
     Action,
     ActionEffect,
     ActionLibraryEntry,
@@ -531,3 +533,23 @@ def usage_index_of_rounds(assessment_ids: Iterable[int]) -> dict[int, float | No
         assessment_id__in=list(assessment_ids), pk=Subquery(newest.values("pk")[:1])
     ).values_list("assessment_id", "breakdown")
     return {pk: ((breakdown or {}).get("usage") or {}).get("index") for pk, breakdown in rows}
+
+
+def worked_actions_exist(*, project_ids: list[int]) -> bool:
+    """Return whether any of the projects has an action in progress or done that came from a
+    round (what `services.action_effects_record` measures).
+
+    Hand-written: it runs in every recalculation's write transaction, and most projects have
+    no such action; compiling the ORM statement cost more than running it.
+    """
+    if not project_ids:
+        return False
+    placeholders = ", ".join(["%s"] * len(project_ids))
+    statuses = ", ".join(["%s"] * len(WORKED_STATUSES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Action._meta.db_table} WHERE project_id IN ({placeholders}) "
+            f"AND status IN ({statuses}) AND source_assessment_id IS NOT NULL LIMIT 1",
+            [*project_ids, *WORKED_STATUSES],
+        )
+        return cursor.fetchone() is not None

@@ -548,7 +548,7 @@ def action_effects_record(
     per batch, whatever the number of actions or respondents.
     """
     latest = {s.project_id: s for s in snapshots if s.assessment_id is not None}
-    if not latest:
+    if not latest or not selectors.worked_actions_exist(project_ids=list(latest)):
         return []
     actions = Action.objects.filter(
         project_id__in=latest, status__in=WORKED_STATUSES, source_assessment__isnull=False

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 
 from readiness import selectors as readiness_selectors
 from readiness.models import (
+    EvidenceChange,
     ItemKind,
     Project,
     ProjectStatus,
@@ -452,21 +453,23 @@ class ProjectRow:
     evidence_counted: int
     live: bool
     latest: LatestState | None
+    # The ids of its evidence changes (`readiness.EvidenceChange`), read with the versions.
+    changes: frozenset[int] = frozenset()
 
 
 def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
     """Return the existing projects of `project_ids` in id order, in one query.
 
-    Each with its evidence version, whether it is live, and its latest snapshot's
-    fingerprint, score, band and flags. Hand-written, as the other reads of a recalculation:
-    compiling ORM statements with subqueries cost more than running them.
+    Each with its evidence version, its evidence changes, whether it is live, and its latest
+    snapshot's fingerprint, score, band and flags. Hand-written, as the other reads of a
+    recalculation: compiling ORM statements with subqueries cost more than running them.
     """
     if not project_ids:
         return []
     rows = _fetch(
         f"""
         SELECT p.id, p.workspace_id, p.evidence_version, p.evidence_counted, p.status,
-            s.fingerprint, s.score, s.band, s.flags
+            s.fingerprint, s.score, s.band, s.flags, {change_ids_column("p.id")}
         FROM readiness_project p
         LEFT JOIN scoring_scoresnapshot s ON s.id = (
             SELECT l.id FROM scoring_scoresnapshot l WHERE l.project_id = p.id
@@ -487,9 +490,36 @@ def project_rows(project_ids: Sequence[int]) -> list[ProjectRow]:
             latest=LatestState(latest_fingerprint, score, band, tuple(_json(flags) or ()))
             if latest_fingerprint is not None
             else None,
+            changes=change_ids(changes),
         )
-        for pk, workspace_id, version, counted, status, latest_fingerprint, score, band, flags in rows
+        for (
+            pk,
+            workspace_id,
+            version,
+            counted,
+            status,
+            latest_fingerprint,
+            score,
+            band,
+            flags,
+            changes,
+        ) in rows
     ]
+
+
+def change_ids_column(project: str) -> str:
+    """Return a column of the ids of the evidence changes of `project` (a column reference),
+    as text: read with the project's row, they cost no query of their own (`change_ids`)."""
+    concat = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    return (
+        f"(SELECT {concat}(CAST(c.id AS TEXT), ',') FROM {EvidenceChange._meta.db_table} c"
+        f" WHERE c.project_id = {project})"
+    )
+
+
+def change_ids(column: str | None) -> frozenset[int]:
+    """Return the ids that `change_ids_column` read."""
+    return frozenset(map(int, column.split(","))) if column else frozenset()
 
 
 def evidence_for_projects(

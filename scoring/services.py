@@ -164,14 +164,14 @@ def _recalculate_batch(
     if not read:
         return RecalculationSummary(calculated=0, stored=())
     ids = [project.project_id for project in read]
-    versions = _evidence_versions(
-        [
-            (project.project_id, project.evidence_version, project.evidence_counted)
-            for project in read
-        ],
-        # A past round's score (the history's backfill) counts none of the current evidence.
-        counts=not assessment_overrides,
-    )
+    # A past round's score (the history's backfill) counts none of the current evidence.
+    counts = not assessment_overrides
+    versions = {
+        project.project_id: EvidenceVersion(
+            project.evidence_version, project.evidence_counted, project.changes, counts
+        )
+        for project in read
+    }
     workspace_ids = {project.workspace_id for project in read}
     models = evidence.current_models(workspace_ids)
     for workspace_id in workspace_ids - set(models):
@@ -299,29 +299,6 @@ class EvidenceVersion:
         )
 
 
-def _evidence_versions(
-    projects: Sequence[tuple[int, int, int]], *, counts: bool = True
-) -> dict[int, EvidenceVersion]:
-    """Return the evidence version of each (project id, `evidence_version`,
-    `evidence_counted`), with the ids of its evidence changes (one query)."""
-    changes: dict[int, set[int]] = {pk: set() for pk, _, _ in projects}
-    if changes:
-        # Hand-written, as the recalculation's other reads (scoring.evidence).
-        placeholders = ", ".join(["%s"] * len(changes))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, project_id FROM {EvidenceChange._meta.db_table} "
-                f"WHERE project_id IN ({placeholders})",
-                list(changes),
-            )
-            for change_id, project_id in cursor.fetchall():
-                changes[project_id].add(change_id)
-    return {
-        pk: EvidenceVersion(marks, counted, frozenset(changes[pk]), counts)
-        for pk, marks, counted in projects
-    }
-
-
 # The first key of the advisory locks that keep two recalculations of a project from storing at
 # once (PostgreSQL's two-key form; the second key is the project's id).
 RECALCULATION_LOCK_KEY = 0x5C0E
@@ -386,8 +363,8 @@ def _store_current(
 def _versions_and_fingerprints(
     project_ids: Sequence[int],
 ) -> dict[int, tuple[EvidenceVersion, str | None]]:
-    """Return each project's evidence version and its latest snapshot's fingerprint (two
-    queries)."""
+    """Return each project's evidence version and its latest snapshot's fingerprint (one
+    query)."""
     placeholders = ", ".join(["%s"] * len(project_ids))
     with connection.cursor() as cursor:
         cursor.execute(
@@ -395,14 +372,16 @@ def _versions_and_fingerprints(
             SELECT p.id, p.evidence_version, p.evidence_counted, (
                 SELECT l.fingerprint FROM scoring_scoresnapshot l WHERE l.project_id = p.id
                 ORDER BY l.created_at DESC, l.id DESC LIMIT 1
-            )
+            ), {evidence.change_ids_column("p.id")}
             FROM readiness_project p WHERE p.id IN ({placeholders})
             """,
             list(project_ids),
         )
         rows = cursor.fetchall()
-    versions = _evidence_versions([(pk, marks, counted) for pk, marks, counted, _ in rows])
-    return {pk: (versions[pk], latest_fingerprint) for pk, _, _, latest_fingerprint in rows}
+    return {
+        pk: (EvidenceVersion(marks, counted, evidence.change_ids(changes)), latest_fingerprint)
+        for pk, marks, counted, latest_fingerprint, changes in rows
+    }
 
 
 def _changes_counted(versions: Mapping[int, EvidenceVersion]) -> None:

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db import connection
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from readiness.models import Project
@@ -66,6 +67,30 @@ class UsageMonth:
     license_utilization: float | None
 
 
+def _spans(project_ids: list[int]) -> dict[int, tuple[datetime.date, datetime.date]]:
+    """Return the first and last day of usage of each project with usage events.
+
+    Hand-written: every recalculation reads it, and compiling the ORM statement cost more than
+    running it.
+    """
+    if not project_ids:
+        return {}
+    placeholders = ", ".join(["%s"] * len(project_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT project_id, MIN(day), MAX(day) FROM {UsageEvent._meta.db_table} "
+            f"WHERE project_id IN ({placeholders}) GROUP BY project_id",
+            project_ids,
+        )
+        rows = cursor.fetchall()
+    # SQLite returns dates as text to a raw statement.
+    return {pk: (_date(first), _date(last)) for pk, first, last in rows}
+
+
+def _date(value: datetime.date | str) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def usage_window_figures(
     *, project_ids: Iterable[int], with_data_only: bool = False
 ) -> dict[int, UsageWindow]:
@@ -75,13 +100,7 @@ def usage_window_figures(
     none of which has any costs one query.
     """
     ids = list(project_ids)
-    spans = {
-        row["project_id"]: (row["first"], row["last"])
-        for row in UsageEvent.objects.filter(project_id__in=ids)
-        .values("project_id")
-        .annotate(first=Min("day"), last=Max("day"))
-        .order_by()
-    }
+    spans = _spans(ids)
     if with_data_only and not spans:
         return {}
     projects = {
