@@ -449,7 +449,10 @@ def tally(respondents: Iterable[Respondent], barrier_max: float = 3.0) -> Tallie
         for measure, values in respondent.likert.items():
             if values and measure in LIKERT_MEASURES:
                 answered.append(measure)
-                key = (respondent.role, segments, measure, fsum(values), len(values))
+                # Answers are whole numbers: their total too, as the database sums them.
+                total = fsum(values)
+                total = int(total) if total.is_integer() else total
+                key = (respondent.role, segments, measure, total, len(values))
                 sums[key] = sums.get(key, 0) + 1
         barrier = barrier_point(element_scores(respondent), barrier_max)
         key = (respondent.role, segments, barrier, respondent.nps, frozenset(answered))

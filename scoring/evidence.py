@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from readiness import selectors as readiness_selectors
 from readiness.models import (
@@ -42,6 +42,8 @@ class ProjectEvidence:
     assessment_id: int | None
     inputs: engine.ScoreInput
     fingerprint: str
+    # False when some of the round's responses could not be summarised (`_tallies`).
+    complete: bool = True
 
 
 # --- Usage --------------------------------------------------------------------------------
@@ -113,7 +115,6 @@ class _Round:
     """One assessment of a project, with what choosing its evidence needs."""
 
     assessment_id: int
-    template_id: int
     invited: int
     submitted: int
     shown: int
@@ -130,7 +131,7 @@ def _rounds(project_ids: Sequence[int]) -> dict[int, list[_Round]]:
         return {}
     rows = _fetch(
         f"""
-        SELECT a.project_id, a.id, a.template_id,
+        SELECT a.project_id, a.id,
             (SELECT COUNT(*) FROM readiness_invitation v
              WHERE v.assessment_id = a.id AND v.withdrawn_at IS NULL),
             (SELECT COUNT(*) FROM readiness_response r
@@ -143,10 +144,8 @@ def _rounds(project_ids: Sequence[int]) -> dict[int, list[_Round]]:
         [ResponseStatus.SUBMITTED, *project_ids],
     )
     rounds: dict[int, list[_Round]] = defaultdict(list)
-    for project_id, assessment_id, template_id, invited, submitted, shown in rows:
-        rounds[project_id].append(
-            _Round(assessment_id, template_id, invited or 0, submitted or 0, shown or 0)
-        )
+    for project_id, assessment_id, invited, submitted, shown in rows:
+        rounds[project_id].append(_Round(assessment_id, invited or 0, submitted or 0, shown or 0))
     return rounds
 
 
@@ -167,11 +166,34 @@ def _summaries_fill(assessment_ids: Sequence[int]) -> None:
 
     One statement: each response's answers summed per Likert measure and its NPS answer
     (`ResponseSummary`). A response is summarised once, by the first recalculation that
-    reads it, so a recalculation sums only the answers submitted since the one before; a
-    concurrent one that summarised the same response first wins (`ON CONFLICT DO NOTHING`).
+    reads it, so a recalculation sums only the answers submitted since the one before. Two
+    recalculations that summarise the same responses at once insert them in the same order
+    (by id, so neither waits for a row the other holds while holding one it wants), and the
+    second skips what the first inserted (`ON CONFLICT DO NOTHING`). If the statement fails
+    all the same (a response deleted meanwhile), each assessment is tried on its own; what
+    is still missing leaves its project out of this pass (`_tallies`).
     """
     if not assessment_ids:
         return
+    try:
+        _summaries_insert(assessment_ids)
+    except (IntegrityError, OperationalError):
+        logger.warning(
+            "Summarising the responses of %s rounds failed; one at a time now.",
+            len(assessment_ids),
+            exc_info=True,
+        )
+        for assessment_id in assessment_ids:
+            try:
+                _summaries_insert([assessment_id])
+            except (IntegrityError, OperationalError):
+                logger.warning(
+                    "Summarising the responses of round %s failed.", assessment_id, exc_info=True
+                )
+
+
+def _summaries_insert(assessment_ids: Sequence[int]) -> None:
+    """The statement of `_summaries_fill`, in a transaction of its own."""
     params: list[object] = []
     columns = []
     for measure in engine.LIKERT_MEASURES:
@@ -185,26 +207,43 @@ def _summaries_fill(assessment_ids: Sequence[int]) -> None:
     params.extend([*assessment_ids, ResponseStatus.SUBMITTED])
     names = [f"{measure}_{part}" for measure in engine.LIKERT_MEASURES for part in _SUMMARY_PARTS]
     table = ResponseSummary._meta.db_table
+    answered = "NOT a.dont_know AND a.value IS NOT NULL"
+    if connection.vendor == "postgresql":
+        # Each response's answers through the (response, item) index (`LATERAL`): with tens of
+        # millions of answers the planner otherwise judged a hash join over the whole table
+        # cheaper (docs/scoring.md, Performance).
+        source = f"""
+            SELECT r.id, r.assessment_id, r.invitation_id, r.submitted_at, x.*
+            FROM readiness_response r
+            CROSS JOIN LATERAL (
+                SELECT {", ".join(columns)}
+                FROM readiness_answer a JOIN readiness_templateitem i ON i.id = a.item_id
+                WHERE a.response_id = r.id AND {answered}
+            ) x
+        """
+        grouped = ""
+    else:
+        # SQLite has no `LATERAL`: the answers joined and grouped by response.
+        source = f"""
+            SELECT r.id, r.assessment_id, r.invitation_id, r.submitted_at, {", ".join(columns)}
+            FROM readiness_response r
+            LEFT JOIN readiness_answer a ON a.response_id = r.id AND {answered}
+            LEFT JOIN readiness_templateitem i ON i.id = a.item_id
+        """
+        grouped = "GROUP BY r.id, r.assessment_id, r.invitation_id, r.submitted_at"
     sql = f"""
         INSERT INTO {table} (
             response_id, assessment_id, invitation_id, submitted_at, {", ".join(names)}, nps
         )
-        SELECT r.id, r.assessment_id, r.invitation_id, r.submitted_at, {", ".join(columns)}
-        FROM readiness_response r
-        LEFT JOIN readiness_answer a
-            ON a.response_id = r.id AND NOT a.dont_know AND a.value IS NOT NULL
-        LEFT JOIN readiness_templateitem i ON i.id = a.item_id
+        {source}
         WHERE r.assessment_id IN ({_placeholders(assessment_ids)}) AND r.status = %s
             AND NOT EXISTS (SELECT 1 FROM {table} s WHERE s.response_id = r.id)
-        GROUP BY r.id, r.assessment_id, r.invitation_id, r.submitted_at
+        {grouped}
+        ORDER BY r.id
         ON CONFLICT (response_id) DO NOTHING
     """
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-    except IntegrityError:
-        # A response deleted meanwhile: its deletion marks the project for the next pass.
-        logger.info("A response was deleted while it was summarised; summarised next pass.")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 _SUMMARY_PARTS = ("total", "answered")
@@ -219,32 +258,36 @@ class _Limit(NamedTuple):
     barrier_max: float
 
 
-def _tallies(limits: Mapping[int, _Limit]) -> dict[int, engine.Tallies]:
-    """Return the respondents of each assessment counted as the engine counts them.
+def _tallies(limits: Mapping[int, _Limit]) -> tuple[dict[int, engine.Tallies], set[int]]:
+    """Return the respondents of each assessment counted as the engine counts them, and the
+    assessments whose submitted responses could not all be summarised (their projects wait
+    for the next pass: a count from part of a round could show fewer people apart than a
+    group may hold).
 
     `limits` says how many of each assessment's responses may be shown
     (`suppression.disclosed_count`): always the first ones submitted, so that a later state
     adds people to an earlier one and never swaps them.
 
     Hand-written SQL, on purpose: this is most of a recalculation's reading. One statement
-    reads the first responses' summaries (`ResponseSummary`, in order from its index), finds
-    each respondent's barrier point, and counts the respondents alike: per role, department
-    and attributes, those with the same barrier point, NPS answer and answered measures
-    (`engine.People`), and those with the same total over the same number of answers to a
-    measure (`engine.Sums`). So the rows that come back grow with the kinds of respondents,
-    not their number, and no Python runs per respondent (docs/scoring.md, Performance).
+    reads the first responses' summaries (`ResponseSummary`, in order from its index) and
+    returns each respondent's figures as small integer codes, which Python counts into
+    `engine.People` (respondents alike in role, segments, barrier point, NPS answer and
+    answered measures) and `engine.Sums` (alike in the total and number of their answers to a
+    measure). So no Python runs per respondent but `Counter`'s, in C (docs/scoring.md,
+    Performance).
 
     The same statement counts each assessment's summaries: when some submitted responses have
     none yet, they are summarised (`_summaries_fill`) and the statement runs again.
     """
     if not limits:
-        return {}
+        return {}, set()
     tallies, summarised = _tallies_read(limits)
     missing = [pk for pk, limit in limits.items() if summarised.get(pk, 0) < limit.submitted]
     if missing:
         _summaries_fill(missing)
         tallies, summarised = _tallies_read(limits)
-    return tallies
+    incomplete = {pk for pk, limit in limits.items() if summarised.get(pk, 0) < limit.submitted}
+    return tallies, incomplete
 
 
 def _tallies_read(
@@ -255,7 +298,8 @@ def _tallies_read(
     The statement returns one row per role, department and attributes of a round, with each
     respondent's figures as a list of small integer codes per kind of figure (`_PEOPLE_CODE`,
     `_SUMS_CODE`); Python counts the codes (`Counter`, in C) and decodes each distinct one.
-    Grouping in the database once per kind of figure cost twice as much (docs/scoring.md).
+    Grouping in the database once per kind of figure cost twice as much (docs/scoring.md,
+    Performance).
     """
     params: list[object] = []
     for assessment_id, limit in limits.items():
@@ -291,9 +335,10 @@ def _tallies_read(
     def codes(expression: str) -> str:
         return f"{concat}(CAST({expression} AS TEXT), ',')"
 
+    # NULLIF: a dimension nobody answered has no mean (NULL), and no division by zero.
     barrier = " ".join(
-        f"WHEN s.{dimension}_answered > 0 AND CAST(s.{dimension}_total AS DOUBLE PRECISION)"
-        f" / s.{dimension}_answered <= l.barrier THEN {number}"
+        f"WHEN CAST(s.{dimension}_total AS DOUBLE PRECISION)"
+        f" / NULLIF(s.{dimension}_answered, 0) <= l.barrier THEN {number}"
         for number, dimension in enumerate(engine.ADKAR)
     )
     answered = " + ".join(
@@ -561,7 +606,7 @@ def evidence_for_projects(
         for project in projects
         if (scored := chosen.get(project.project_id)) is not None
     }
-    tallies = _tallies({pk: limit for pk, limit in limits.items() if limit.shown})
+    tallies, incomplete = _tallies({pk: limit for pk, limit in limits.items() if limit.shown})
     usage = usage_figures_for_projects([project.project_id for project in projects])
     evidence = {}
     for project in projects:
@@ -584,6 +629,7 @@ def evidence_for_projects(
             assessment_id=assessment_id,
             inputs=inputs,
             fingerprint=fingerprint(inputs=inputs, assessment_id=assessment_id, model_id=model.pk),
+            complete=assessment_id not in incomplete,
         )
     return evidence
 
@@ -594,20 +640,19 @@ def _minimum(models: Mapping[int, ScoringModel], project: ProjectRow) -> int:
 
 def _pinned_round(assessment_id: int) -> _Round:
     """Return a pinned assessment of another project (`assessment_overrides`), read apart."""
-    invited, submitted, shown, template_id = _fetch(
+    invited, submitted, shown = _fetch(
         """
         SELECT
             (SELECT COUNT(*) FROM readiness_invitation v
              WHERE v.assessment_id = a.id AND v.withdrawn_at IS NULL),
             (SELECT COUNT(*) FROM readiness_response r
              WHERE r.assessment_id = a.id AND r.status = %s),
-            (SELECT MAX(s.responses) FROM scoring_scoresnapshot s WHERE s.assessment_id = a.id),
-            a.template_id
+            (SELECT MAX(s.responses) FROM scoring_scoresnapshot s WHERE s.assessment_id = a.id)
         FROM readiness_assessment a WHERE a.id = %s
         """,
         [ResponseStatus.SUBMITTED, assessment_id],
     )[0]
-    return _Round(assessment_id, template_id, invited or 0, submitted or 0, shown or 0)
+    return _Round(assessment_id, invited or 0, submitted or 0, shown or 0)
 
 
 def current_models(workspace_ids: Iterable[int]) -> dict[int, ScoringModel]:

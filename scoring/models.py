@@ -274,12 +274,18 @@ class ResponseSummary(models.Model):
 
     The response's assessment, invitation and submission time are copied (none of them
     changes once it is submitted), so that a recalculation reads the first responses of a
-    round in order from one index without reading the responses. The copies are no foreign
-    keys: the summary goes with its response (`response`), which goes with both.
+    round in order from one index without reading the responses.
     """
 
+    # No constraint in the database: a recalculation may summarise a response while a
+    # deletion of its project is in progress, and the deletion must not fail for it. The
+    # summary goes with its response (Django cascades), its assessment and its invitation.
     response = models.OneToOneField(
-        Response, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+        Response,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_constraint=False,
+        related_name="summary",
     )
     assessment = models.ForeignKey(
         Assessment,

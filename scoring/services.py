@@ -183,10 +183,13 @@ def _recalculate_batch(
     )
     previous = {project.project_id: project.latest for project in read if project.latest}
     snapshots, failed = [], {}
+    # A project whose round could not be all summarised (`evidence._tallies`) is left out of
+    # this pass: neither calculated nor unmarked, it stays due.
+    waiting = {pk for pk, item in inputs_by_project.items() if not item.complete}
     for project_id in ids:
         item = inputs_by_project[project_id]
         before = previous.get(project_id)
-        if before is not None and before.fingerprint == item.fingerprint:
+        if project_id in waiting or (before is not None and before.fingerprint == item.fingerprint):
             continue
         model = models[item.workspace_id]
         try:
@@ -211,29 +214,32 @@ def _recalculate_batch(
                 created_at=now,
             )
         )
-    snapshots = _without_unchanged_figures(snapshots, previous)
     written = {snapshot.project_id for snapshot in snapshots}
     stored = _store_current(snapshots, failed, versions, previous)
     # The projects without a new snapshot: unchanged, or failed in the engine. No row is held
     # for them; the conditional update leaves a project marked if its evidence moved on.
     _clear_marks(
-        {pk: versions[pk] for pk in ids if pk not in written},
+        {pk: versions[pk] for pk in ids if pk not in written and pk not in waiting},
         {pk: message for pk, message in failed.items() if pk not in written},
     )
-    return RecalculationSummary(calculated=len(ids) - len(failed), stored=tuple(stored))
+    return RecalculationSummary(
+        calculated=len(ids) - len(failed) - len(waiting), stored=tuple(stored)
+    )
 
 
-def _without_unchanged_figures(
+def _unchanged_figures_adopt(
     snapshots: list[ScoreSnapshot], previous: Mapping[int, evidence.LatestState]
-) -> list[ScoreSnapshot]:
-    """Return the snapshots that show something their project's latest one does not.
+) -> set[int]:
+    """Give the latest snapshot of a project the new snapshot's fingerprint when the new one
+    shows nothing else; return those projects (in `_store_current`'s transaction, under its
+    locks).
 
     A new fingerprint does not always mean new figures: the fingerprint's definition changed
     once (docs/scoring.md §3), and evidence can change without changing any figure. When the
     round, the model version and the whole breakdown are those of the latest snapshot, that
-    snapshot takes the new fingerprint instead: the history gets no second point with the same
-    figures, the plans no second effect. One query for the batch, only for the projects whose
-    headline figures (score, band, flags) are unchanged.
+    snapshot takes the new fingerprint instead of a second one being stored: the history gets
+    no second point with the same figures, the plans no second effect. One query for the
+    batch, only for the projects whose headline figures (score, band, flags) are unchanged.
     """
     alike = {
         snapshot.project_id: snapshot
@@ -243,7 +249,7 @@ def _without_unchanged_figures(
         == (snapshot.score, snapshot.band, tuple(snapshot.flags))
     }
     if not alike:
-        return snapshots
+        return set()
     latest = ScoreSnapshot.objects.filter(
         pk__in=Subquery(
             ScoreSnapshot.objects.filter(project_id=OuterRef("project_id"))
@@ -251,28 +257,16 @@ def _without_unchanged_figures(
             .values("pk")[:1]
         ),
         project_id__in=alike,
-    ).values_list("pk", "project_id", "assessment_id", "model_version", "fingerprint", "breakdown")
-    adopted = []
-    for pk, project_id, assessment_id, model_version, fingerprint, breakdown in latest:
+    ).values_list("pk", "project_id", "assessment_id", "model_version", "breakdown")
+    adopted = set()
+    for pk, project_id, assessment_id, model_version, breakdown in latest:
         snapshot = alike[project_id]
         if (assessment_id, model_version) == (snapshot.assessment_id, snapshot.model_version) and (
             breakdown == json.loads(json.dumps(snapshot.breakdown))
         ):
-            # Only while it is still the latest, with the fingerprint read.
-            updated = (
-                ScoreSnapshot.objects.filter(pk=pk, fingerprint=fingerprint)
-                .exclude(
-                    Exists(
-                        ScoreSnapshot.objects.filter(
-                            project_id=project_id, created_at__gt=OuterRef("created_at")
-                        )
-                    )
-                )
-                .update(fingerprint=snapshot.fingerprint)
-            )
-            if updated:
-                adopted.append(project_id)
-    return [snapshot for snapshot in snapshots if snapshot.project_id not in adopted]
+            ScoreSnapshot.objects.filter(pk=pk).update(fingerprint=snapshot.fingerprint)
+            adopted.add(project_id)
+    return adopted
 
 
 @dataclass(frozen=True)
@@ -345,14 +339,17 @@ def _store_current(
         and versions[pk].still(now[pk][0])
         and now[pk][1] == fingerprint(previous.get(pk))
     ]
-    stored = _store_snapshots(current, failed)
+    adopted = _unchanged_figures_adopt(current, previous)
+    stored = _store_snapshots([s for s in current if s.project_id not in adopted], failed)
     _notify_snapshots_stored(stored)
     for snapshot in stored:
         _emit_changes(snapshot, previous.get(snapshot.project_id))
     _standings_store(stored, versions)
     written = {snapshot.project_id for snapshot in current}
     _changes_counted({pk: versions[pk] for pk in written})
-    # The stored ones had their marks cleared with their figures (`_standings_store`).
+    # The stored ones had their marks cleared with their figures (`_standings_store`); the
+    # adopted ones show what their latest snapshot shows, which now includes their evidence.
+    _marks_clear({pk: versions[pk] for pk in adopted if versions[pk].counts}, {})
     _clear_marks(
         {pk: versions[pk] for pk in written if pk in failed},
         {pk: message for pk, message in failed.items() if pk in written},

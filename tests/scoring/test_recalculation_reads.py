@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import asdict, replace
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -40,17 +40,20 @@ def documented_fingerprint(
     model_id: int,
 ) -> str:
     """Return the fingerprint as docs/scoring.md §3 defines it, from the respondents."""
-    counted = engine.tally(respondents, inputs.model.barrier_max)
-    people = sorted(
-        [p.role, p.segments, p.barrier, -1 if p.nps is None else p.nps, sorted(p.answered), p.count]
-        for p in counted.people
-    )
-    sums = sorted(
-        [s.role, s.segments, s.measure, int(s.total), s.answered, s.count] for s in counted.sums
-    )
+    people: Counter = Counter()
+    sums: Counter = Counter()
+    for r in respondents:
+        segments = [[split, value] for split, value in sorted(r.segments.items()) if value]
+        barrier = engine.barrier_point(engine.element_scores(r), inputs.model.barrier_max)
+        nps = -1 if r.nps is None else r.nps
+        answered = sorted(measure for measure, answers in r.likert.items() if answers)
+        people[json.dumps([r.role, segments, barrier, nps, answered])] += 1
+        for measure in answered:
+            total, count = sum(r.likert[measure]), len(r.likert[measure])
+            sums[json.dumps([r.role, segments, measure, total, count])] += 1
     payload = {
-        "people": json.loads(json.dumps(people)),
-        "sums": json.loads(json.dumps(sums)),
+        "people": sorted([*json.loads(key), n] for key, n in people.items()),
+        "sums": sorted([*json.loads(key), n] for key, n in sums.items()),
         "invitations": inputs.invitations,
         "usage": asdict(inputs.usage) if inputs.usage is not None else None,
         "live": inputs.project_live,
@@ -182,6 +185,78 @@ class TestResponseSummaries:
         snapshot = services.project_recalculate(project_id=project.pk)
         assert snapshot.responses == 6
         assert snapshot.breakdown["groups"]["all"]["element_means"]["awareness"] == 4.0
+
+    def test_a_round_partly_summarised_shows_the_same_first_responses(self, workspace):
+        # Seven responses, groups of three: the first six submitted are shown, whichever of
+        # them were summarised before.
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        start = timezone.now() - datetime.timedelta(hours=1)
+        responses = []
+        for minute, value in enumerate((1, 2, 3, 4, 5, 5, 1)):
+            response = submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+            Response.objects.filter(pk=response.pk).update(
+                submitted_at=start + datetime.timedelta(minutes=minute)
+            )
+            responses.append(response)
+        whole = services.project_recalculate(project_id=project.pk)
+        ScoreSnapshot.objects.filter(project=project).delete()
+        ResponseSummary.objects.filter(response__in=[responses[0], responses[4]]).delete()
+        again = services.project_recalculate(project_id=project.pk)
+        assert again.responses == whole.responses == 6
+        assert again.breakdown == whole.breakdown
+        assert ResponseSummary.objects.filter(assessment=assessment).count() == 7
+
+    def test_a_response_without_a_submission_time_comes_last(self, workspace):
+        # Responses from before submission times were recorded: shown after the others.
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        untimed = submitted_response(assessment=assessment, values=answers(aw=(1, 1, 1)))
+        Response.objects.filter(pk=untimed.pk).update(submitted_at=None)
+        for value in (5, 5, 5):
+            submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+        snapshot = services.project_recalculate(project_id=project.pk)
+        assert snapshot.responses == 3
+        assert snapshot.breakdown["groups"]["all"]["element_means"]["awareness"] == 5.0
+
+    def test_one_batch_reads_each_round_with_its_own_limit(self, workspace):
+        projects = []
+        for count, value in ((3, 2), (5, 4), (7, 5)):
+            project = ProjectFactory(account__workspace=workspace)
+            assessment = AssessmentFactory(project=project)
+            for _ in range(count):
+                submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+            projects.append(project)
+        summary = services.projects_recalculate(project_ids=[p.pk for p in projects])
+        shown = {s.project_id: (s.responses, s.score) for s in summary.stored}
+        alone = {}
+        for project in projects:
+            ScoreSnapshot.objects.filter(project=project).delete()
+            snapshot = services.project_recalculate(project_id=project.pk)
+            alone[project.pk] = (snapshot.responses, snapshot.score)
+        assert [shown[p.pk][0] for p in projects] == [3, 3, 6]
+        assert shown == alone
+
+    def test_a_round_that_cannot_be_summarised_waits_for_the_next_pass(
+        self, workspace, monkeypatch
+    ):
+        project = ProjectFactory(account__workspace=workspace)
+        assessment = AssessmentFactory(project=project)
+        for value in (2, 3, 4):
+            submitted_response(assessment=assessment, values=answers(aw=(value,) * 3))
+
+        def refused(assessment_ids):
+            raise IntegrityError("a response was deleted meanwhile")
+
+        monkeypatch.setattr(evidence, "_summaries_insert", refused)
+        Project.objects.filter(pk=project.pk).update(needs_recalculation=True)
+        summary = services.projects_recalculate(project_ids=[project.pk])
+        assert summary.stored == () and summary.calculated == 0
+        assert not project.snapshots.exists()
+        assert Project.objects.get(pk=project.pk).needs_recalculation
+        monkeypatch.undo()
+        assert services.project_recalculate(project_id=project.pk).responses == 3
+        assert not Project.objects.get(pk=project.pk).needs_recalculation
 
     def test_a_summary_goes_with_its_response(self, workspace):
         project = ProjectFactory(account__workspace=workspace)
