@@ -266,8 +266,8 @@ def webhook_event_record(event: Event) -> list[WebhookDelivery]:
     Registered in ApiConfig.ready() as the handler of the domain events; runs after the commit
     that emitted the event.
     """
-    subscriptions = _subscribed(event)
-    if not subscriptions:
+    subscription_ids = _subscribed(event)
+    if not subscription_ids:
         return []
     payload = {
         "id": str(uuid.uuid4()),
@@ -279,12 +279,12 @@ def webhook_event_record(event: Event) -> list[WebhookDelivery]:
         deliveries = WebhookDelivery.objects.bulk_create(
             WebhookDelivery(
                 workspace_id=event.workspace_id,
-                subscription_id=subscription,
+                subscription_id=subscription_id,
                 event_id=payload["id"],
                 event_type=event.type,
                 payload=payload,
             )
-            for subscription in subscriptions
+            for subscription_id in subscription_ids
         )
         _enqueue([delivery.pk for delivery in deliveries])
     return deliveries
